@@ -1,0 +1,1 @@
+"""dlt pipelines that load Git, GitHub, Jira and MLflow records into DuckDB for mlops-kpis."""

@@ -1,0 +1,1 @@
+"""The deterministic demo organisation and the writers that turn a scenario into real data."""

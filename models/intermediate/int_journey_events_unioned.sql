@@ -1,0 +1,164 @@
+-- One row per telemetry event of the ML journey (T1-T7) of a catalogued project, from every
+-- source. The steps without telemetry (UNDERSTAND, LOCAL CHANGE) have no events.
+--   T1 FORMULATE     a kickoff record created (Jira issue with a kickoff label, type or key)
+--   T2 EXPLORE       an MLflow experiment created; a run started that is tied to no commit
+--   T3 BASELINE      a kickoff record's first move into an approval status (changelog)
+--   T4 BOOTSTRAP     the root commit of the first-parent line of a project's pipeline repo
+--   T5 OPEN PR       a pull request opened
+--   T6 COMMITS TO PR a pull request commit; a run tied to a git commit; a model version
+--   T7 OBSERVE       a production deployment
+with jira as (
+    select * from {{ ref('int_jira_issues_assigned') }}
+    where project_id is not null
+),
+
+kickoffs as (
+    select * from jira
+    where assignment_method = 'kickoff_key'
+       or {{ label_in('labels', var('kickoff_labels')) }}
+       or issue_type in {{ sql_list(var('kickoff_issue_types')) }}
+),
+
+approvals as (
+    select
+        kickoffs.project_id,
+        changelogs.jira_issue_id,
+        min(changelogs.changed_at) as approved_at
+    from {{ ref('stg_jira__issue_changelogs') }} as changelogs
+    inner join kickoffs
+        on kickoffs.jira_issue_id = changelogs.jira_issue_id
+    where changelogs.field = 'status'
+      and changelogs.to_string in {{ sql_list(var('approval_statuses')) }}
+    group by kickoffs.project_id, changelogs.jira_issue_id
+),
+
+experiments as (
+    select * from {{ ref('int_mlflow_experiments_assigned') }}
+    where project_id is not null
+),
+
+runs as (
+    select
+        runs.*,
+        experiments.project_id
+    from {{ ref('stg_mlflow__runs') }} as runs
+    inner join experiments
+        on experiments.experiment_id = runs.experiment_id
+),
+
+registered_models as (
+    select object_key as model_name, min(project_id) as project_id
+    from {{ ref('project_mappings') }}
+    where object_type = 'registered_model'
+    group by object_key
+),
+
+model_versions as (
+    select
+        versions.*,
+        coalesce(registered_models.project_id, runs.project_id) as project_id
+    from {{ ref('stg_mlflow__model_versions') }} as versions
+    left join registered_models
+        on registered_models.model_name = versions.model_name
+    left join runs
+        on runs.run_id = versions.run_id
+),
+
+git_repos as (
+    select repo as git_repo, project_id
+    from {{ ref('int_repositories_mapped') }}
+    where repo_type = 'git_repo'
+),
+
+bootstraps as (
+    select
+        git_repos.project_id,
+        mainline.git_repo,
+        mainline.sha,
+        commits.authored_at
+    from {{ ref('stg_git__mainline_commits') }} as mainline
+    inner join git_repos
+        on git_repos.git_repo = mainline.git_repo
+    inner join {{ ref('stg_git__commits') }} as commits
+        on commits.git_repo = mainline.git_repo
+        and commits.sha = mainline.sha
+    where mainline.mainline_position = 1
+),
+
+pull_requests as (
+    select * from {{ ref('int_pull_requests_summarised') }}
+    where project_id is not null
+),
+
+pr_commits as (
+    select
+        pr_commits.*,
+        pull_requests.project_id,
+        pull_requests.pull_request_id
+    from {{ ref('stg_github__pull_request_commits') }} as pr_commits
+    inner join pull_requests
+        on pull_requests.github_repo = pr_commits.github_repo
+        and pull_requests.pull_request_number = pr_commits.pull_request_number
+),
+
+deployments as (
+    select * from {{ ref('int_deployments_classified') }}
+),
+
+events as (
+    select project_id, 'T1' as t_code, created_at as occurred_at, 'jira' as source_system,
+        'issue' as record_type, issue_key as source_record_id
+    from kickoffs
+    union all
+    select project_id, 'T2', created_at, 'mlflow', 'experiment', experiment_id
+    from experiments
+    union all
+    select project_id, 'T2', started_at, 'mlflow', 'run', run_id
+    from runs
+    where git_commit is null
+    union all
+    select approvals.project_id, 'T3', approvals.approved_at, 'jira', 'issue_transition', kickoffs.issue_key
+    from approvals
+    inner join kickoffs on kickoffs.jira_issue_id = approvals.jira_issue_id
+    union all
+    select project_id, 'T4', authored_at, 'git', 'commit', git_repo || '@' || sha
+    from bootstraps
+    union all
+    select project_id, 'T5', opened_at, 'github', 'pull_request', github_repo || '#' || cast(pull_request_number as {{ dbt.type_string() }})
+    from pull_requests
+    union all
+    select project_id, 'T6', authored_at, 'github', 'pull_request_commit',
+        github_repo || '#' || cast(pull_request_number as {{ dbt.type_string() }}) || '@' || sha
+    from pr_commits
+    union all
+    select project_id, 'T6', started_at, 'mlflow', 'run', run_id
+    from runs
+    where git_commit is not null
+    union all
+    select project_id, 'T6', created_at, 'mlflow', 'model_version', model_version_key
+    from model_versions
+    where project_id is not null
+    union all
+    select project_id, 'T7', deployed_at, source_system, 'deployment', deployment_id
+    from deployments
+),
+
+steps as (
+    select * from {{ ref('journey_steps') }}
+)
+
+select
+    events.t_code || ':' || events.source_system || ':' || events.record_type || ':' || events.source_record_id as event_id,
+    events.project_id,
+    steps.phase,
+    steps.step,
+    steps.step_order,
+    events.t_code,
+    events.occurred_at,
+    events.source_system,
+    events.record_type,
+    events.source_record_id
+from events
+inner join steps
+    on steps.t_code = events.t_code
+where events.occurred_at is not null
