@@ -74,8 +74,8 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     first = rows[0]
     lines: list[str] = []
     title = (
-        f"DORA scorecard as of {first['window_end']:%Y-%m-%d %H:%M} UTC - trailing "
-        f"{first['window_days']} days - levels of the DORA {first['report']} report"
+        f"DORA scorecard as of {first['window_end']:%Y-%m-%d %H:%M} UTC, last "
+        f"{first['window_days']} days, DORA {first['report']} levels"
     )
     lines += [title[:WIDTH], "=" * min(len(title), WIDTH), ""]
 
@@ -95,16 +95,16 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     lines.append("")
     lines.append("Stability")
     header = (
-        f"{'project / team / org':<22} {'failed':>6} {'CFR':>4}  {'level':<{LEVEL_WIDTH}}"
-        f" {'recovery':>8} {'n':>3}  {'level':<{LEVEL_WIDTH}} {'rework':>6}"
+        f"{'project / team / org':<22} {'failed':>6} {'CFR':>4} {'level':<{LEVEL_WIDTH}}"
+        f" {'recovery':>8} {'n':>3} {'level':<{LEVEL_WIDTH}} {'rework':>6}"
     )
     lines += [header, "-" * len(header)]
     for r in rows:
         lines.append(
             f"{scope_label(r['scope'], r['scope_id']):<22} {r['failed_deployments']:>6}"
-            f" {fmt_rate(r['change_failure_rate']):>4}  {fmt_level(r['change_failure_rate_level']):<{LEVEL_WIDTH}}"
+            f" {fmt_rate(r['change_failure_rate']):>4} {fmt_level(r['change_failure_rate_level']):<{LEVEL_WIDTH}}"
             f" {fmt_hours(r['recovery_median_hours']):>8} {r['recovery_n']:>3}"
-            f"  {fmt_level(r['recovery_time_level']):<{LEVEL_WIDTH}} {fmt_rate(r['rework_rate']):>6}"
+            f" {fmt_level(r['recovery_time_level']):<{LEVEL_WIDTH}} {fmt_rate(r['rework_rate']):>6}"
         )
     lines += [
         "",
@@ -131,13 +131,13 @@ def render_journey(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = ["ML journey (Under the ForEx Base -> BLOCO)"]
     header = (
         f"{'project':<19} {'team':<7} {'phase':<11} {'step':<17} {'cyc':>3}"
-        f" {'kickoff':<10} {'to prod':>8}"
+        f" {'kickoff':<10} {'to prod':>7}"
     )
     lines += [header, "-" * len(header)]
     for project_id, team, phase, step, cycles, kickoff, _first_dep, c2p in cur.fetchall():
         lines.append(
             f"{project_id[:19]:<19} {team[:7]:<7} {phase:<11} {(step or '-')[:17]:<17} {cycles:>3}"
-            f" {fmt_time(kickoff):<10} {fmt_hours(c2p):>8}"
+            f" {fmt_time(kickoff):<10} {fmt_hours(c2p):>7}"
         )
     unassigned = con.execute(
         "select source_system, record_type, count(*) from marts.unassigned_records group by 1, 2 order by 1, 2"

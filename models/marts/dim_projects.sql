@@ -45,7 +45,8 @@ firsts as (
 ),
 
 current_step as (
-    -- the furthest step reached in the current cycle (or ever, for a project without kickoff)
+    -- the furthest step reached in the current cycle, within the current phase: an exploring
+    -- project whose old pipeline still trains and deploys is at its exploration step
     select
         events.project_id,
         max(events.step_order) as step_order
@@ -56,7 +57,12 @@ current_step as (
     left join cycles
         on cycles.project_id = latest_cycle.project_id
         and cycles.exploration_cycle = latest_cycle.exploration_cycle
-    where cycles.cycle_started_at is null or events.occurred_at >= cycles.cycle_started_at
+    where (cycles.cycle_started_at is null or events.occurred_at >= cycles.cycle_started_at)
+      and (
+        latest_cycle.project_id is null
+        or (latest_cycle.production_at is null and events.phase = 'exploration')
+        or (latest_cycle.production_at is not null and events.occurred_at >= latest_cycle.production_at)
+      )
     group by events.project_id
 ),
 
