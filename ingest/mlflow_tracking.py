@@ -1,0 +1,273 @@
+"""dlt source for MLflow REST 2.0: experiments, runs, registered models, model versions and
+model aliases -> the ``raw_mlflow`` tables.
+
+Why this shape: the same code runs on a live tracking server and on recorded responses
+(``ingest.replay`` mounted on the ``session``). Every search endpoint is paged by
+``next_page_token`` (sent back as ``page_token`` in the JSON body of POST searches, in the
+query of GET ones). Parsing is pure (``parse_run`` ...) so live connectors and tests reuse it.
+MLflow keeps no alias history, so ``model_aliases`` is replaced at each load and stamped with
+the response's ``Date`` header; the dbt snapshot keeps the history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import dlt
+import requests
+from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.sources.helpers.rest_client.client import RESTClient
+from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
+from requests import Response
+
+from ingest.pseudonymise import person_id, resolve_salt
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+Row = dict[str, Any]
+
+GIT_COMMIT_TAG = "mlflow.source.git.commit"
+SOURCE_NAME_TAG = "mlflow.source.name"
+SOURCE_TYPE_TAG = "mlflow.source.type"
+RUN_NAME_TAG = "mlflow.runName"
+#: tags that name a person; never stored, even in the JSON of the other tags
+IDENTITY_TAGS = frozenset({"mlflow.user", "mlflow.databricks.notebookPath", "mlflow.databricks.cluster.creator",
+                           "mlflow.databricks.workspaceURL", "mlflow.source.git.author"})
+_EXTRACTED_TAGS = frozenset({GIT_COMMIT_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, RUN_NAME_TAG})
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def _cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
+    columns: TTableSchemaColumns = {}
+    for name, data_type in spec:
+        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
+        column["nullable"] = name not in keys
+        columns[name] = column  # type: ignore[assignment]
+    return columns
+
+
+EXPERIMENT_COLUMNS = _cols(
+    [("experiment_id", "text"), ("name", "text"), ("lifecycle_stage", "text"), ("artifact_location", "text"),
+     ("creation_time", "timestamp"), ("last_update_time", "timestamp")],
+    ["experiment_id"],
+)
+RUN_COLUMNS = _cols(
+    [("run_id", "text"), ("experiment_id", "text"), ("run_name", "text"), ("user_id", "text"), ("status", "text"),
+     ("lifecycle_stage", "text"), ("start_time", "timestamp"), ("end_time", "timestamp"), ("git_commit", "text"),
+     ("source_name", "text"), ("source_type", "text"), ("tags", "text"), ("metrics", "text")],
+    ["run_id"],
+)
+REGISTERED_MODEL_COLUMNS = _cols(
+    [("name", "text"), ("description", "text"), ("creation_time", "timestamp"), ("last_updated_time", "timestamp")],
+    ["name"],
+)
+MODEL_VERSION_COLUMNS = _cols(
+    [("name", "text"), ("version", "bigint"), ("creation_time", "timestamp"), ("last_updated_time", "timestamp"),
+     ("current_stage", "text"), ("status", "text"), ("run_id", "text"), ("source", "text")],
+    ["name", "version"],
+)
+MODEL_ALIAS_COLUMNS = _cols(
+    [("name", "text"), ("alias", "text"), ("version", "bigint"), ("observed_at", "timestamp")],
+    ["name", "alias"],
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure parsing
+
+
+def epoch_ms_to_utc(value: Any) -> datetime | None:
+    """MLflow's epoch milliseconds (number or numeric string) -> tz-aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    return _EPOCH + timedelta(milliseconds=int(value))
+
+
+def redact_emails(text: str | None, salt: str | None = None) -> str | None:
+    """Free text with every email address replaced by its person id (no email is stored)."""
+    if not text:
+        return text
+    return _EMAIL.sub(lambda m: person_id(m.group(0), salt) or "", text)
+
+
+def parse_experiment(obj: dict[str, Any], salt: str | None = None) -> Row:
+    """An ``experiments/search`` item -> an ``experiments`` row.
+
+    Emails in the name (Databricks workspace paths like ``/Users/<email>/...``) are replaced by
+    their person id, so a catalog prefix for such experiments uses the pseudonymised form.
+    """
+    return {
+        "experiment_id": str(obj["experiment_id"]),
+        "name": redact_emails(obj.get("name"), salt),
+        "lifecycle_stage": obj.get("lifecycle_stage"),
+        "artifact_location": obj.get("artifact_location"),
+        "creation_time": epoch_ms_to_utc(obj.get("creation_time")),
+        "last_update_time": epoch_ms_to_utc(obj.get("last_update_time")),
+    }
+
+
+def latest_metrics(metrics: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Key -> value of the latest (timestamp, step) entry per key, keys sorted."""
+    latest: dict[str, tuple[int, int, float]] = {}
+    for metric in metrics:
+        key = metric["key"]
+        stamp = (int(metric.get("timestamp") or 0), int(metric.get("step") or 0))
+        if key not in latest or stamp >= latest[key][:2]:
+            latest[key] = (*stamp, float(metric["value"]))
+    return {key: latest[key][2] for key in sorted(latest)}
+
+
+def parse_run(obj: dict[str, Any], salt: str | None = None) -> Row:
+    """A ``runs/search`` item -> a ``runs`` row; identity tags dropped, emails redacted."""
+    info, data = obj.get("info") or {}, obj.get("data") or {}
+    tags = {t["key"]: t.get("value") for t in data.get("tags") or []}
+    other_tags = {
+        key: redact_emails(value, salt)
+        for key, value in sorted(tags.items())
+        if key not in IDENTITY_TAGS and key not in _EXTRACTED_TAGS
+    }
+    run_id = info.get("run_id") or info.get("run_uuid")
+    return {
+        "run_id": run_id,
+        "experiment_id": str(info.get("experiment_id")),
+        "run_name": redact_emails(info.get("run_name") or tags.get(RUN_NAME_TAG), salt),
+        "user_id": person_id(info.get("user_id") or tags.get("mlflow.user"), salt),
+        "status": info.get("status"),
+        "lifecycle_stage": info.get("lifecycle_stage"),
+        "start_time": epoch_ms_to_utc(info.get("start_time")),
+        "end_time": epoch_ms_to_utc(info.get("end_time")),
+        "git_commit": tags.get(GIT_COMMIT_TAG),
+        "source_name": redact_emails(tags.get(SOURCE_NAME_TAG), salt),
+        "source_type": tags.get(SOURCE_TYPE_TAG),
+        "tags": json.dumps(other_tags, sort_keys=True),
+        "metrics": json.dumps(latest_metrics(data.get("metrics") or []), sort_keys=True),
+    }
+
+
+def parse_registered_model(obj: dict[str, Any], salt: str | None = None) -> Row:
+    """A ``registered-models/search`` item -> a ``registered_models`` row."""
+    return {
+        "name": obj["name"],
+        "description": redact_emails(obj.get("description"), salt),
+        "creation_time": epoch_ms_to_utc(obj.get("creation_timestamp")),
+        "last_updated_time": epoch_ms_to_utc(obj.get("last_updated_timestamp")),
+    }
+
+
+def parse_model_version(obj: dict[str, Any]) -> Row:
+    """A ``model-versions/search`` item -> a ``model_versions`` row (version as an integer)."""
+    return {
+        "name": obj["name"],
+        "version": int(obj["version"]),
+        "creation_time": epoch_ms_to_utc(obj.get("creation_timestamp")),
+        "last_updated_time": epoch_ms_to_utc(obj.get("last_updated_timestamp")),
+        "current_stage": obj.get("current_stage"),
+        "status": obj.get("status"),
+        "run_id": obj.get("run_id") or None,
+        "source": obj.get("source"),
+    }
+
+
+def parse_model_aliases(obj: dict[str, Any], observed_at: datetime) -> list[Row]:
+    """The aliases of a registered model -> ``model_aliases`` rows seen at ``observed_at``."""
+    return [
+        {"name": obj["name"], "alias": alias["alias"], "version": int(alias["version"]), "observed_at": observed_at}
+        for alias in obj.get("aliases") or []
+    ]
+
+
+def response_time(response: Response) -> datetime:
+    """When the server answered: its ``Date`` header in UTC (now, if it sent none)."""
+    header = response.headers.get("Date")
+    if header:
+        try:
+            return parsedate_to_datetime(header).astimezone(timezone.utc)
+        except (TypeError, ValueError):
+            log.warning("unparsable Date header %r; using the local clock", header)
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Client and source
+
+
+def mlflow_client(base_url: str, session: requests.Session | None = None) -> RESTClient:
+    """A RESTClient for an MLflow tracking server."""
+    return RESTClient(base_url=base_url.rstrip("/"), headers={"Accept": "application/json"},
+                      session=session)  # type: ignore[arg-type]
+
+
+def _post_cursor() -> JSONResponseCursorPaginator:
+    return JSONResponseCursorPaginator(cursor_path="next_page_token", cursor_body_path="page_token")
+
+
+def _get_cursor() -> JSONResponseCursorPaginator:
+    return JSONResponseCursorPaginator(cursor_path="next_page_token", cursor_param="page_token")
+
+
+def _rows(items: Any) -> list[Row]:
+    return list(items) if isinstance(items, list) else [items]
+
+
+@dlt.source(name="mlflow", max_table_nesting=0)
+def mlflow_source(base_url: str, session: requests.Session | None = None) -> Any:
+    """The ``raw_mlflow`` resources: everything the tracking server lists (active experiments)."""
+    client = mlflow_client(base_url, session)
+    salt = resolve_salt()
+
+    @dlt.resource(name="experiments", primary_key="experiment_id", write_disposition="merge",
+                  columns=EXPERIMENT_COLUMNS)
+    def experiments() -> Iterator[list[Row]]:
+        log.info("mlflow: experiments")
+        for page in client.paginate("/api/2.0/mlflow/experiments/search", method="POST",
+                                    json={"max_results": PAGE_SIZE}, paginator=_post_cursor(),
+                                    data_selector="experiments"):
+            yield [parse_experiment(obj, salt) for obj in page]
+
+    @dlt.transformer(name="runs", data_from=experiments, primary_key="run_id", write_disposition="merge",
+                     columns=RUN_COLUMNS)
+    def runs(exps: Any) -> Iterator[list[Row]]:
+        for exp in _rows(exps):
+            body = {"experiment_ids": [exp["experiment_id"]], "max_results": PAGE_SIZE}
+            for page in client.paginate("/api/2.0/mlflow/runs/search", method="POST", json=body,
+                                        paginator=_post_cursor(), data_selector="runs"):
+                yield [parse_run(obj, salt) for obj in page]
+
+    def registered_model_pages() -> Iterator[Any]:
+        yield from client.paginate("/api/2.0/mlflow/registered-models/search", params={"max_results": PAGE_SIZE},
+                                   paginator=_get_cursor(), data_selector="registered_models")
+
+    @dlt.resource(name="registered_models", primary_key="name", write_disposition="merge",
+                  columns=REGISTERED_MODEL_COLUMNS)
+    def registered_models() -> Iterator[list[Row]]:
+        log.info("mlflow: registered models")
+        for page in registered_model_pages():
+            yield [parse_registered_model(obj, salt) for obj in page]
+
+    @dlt.resource(name="model_versions", primary_key=("name", "version"), write_disposition="merge",
+                  columns=MODEL_VERSION_COLUMNS)
+    def model_versions() -> Iterator[list[Row]]:
+        log.info("mlflow: model versions")
+        for page in client.paginate("/api/2.0/mlflow/model-versions/search", params={"max_results": PAGE_SIZE},
+                                    paginator=_get_cursor(), data_selector="model_versions"):
+            yield [parse_model_version(obj) for obj in page]
+
+    @dlt.resource(name="model_aliases", primary_key=("name", "alias"), write_disposition="replace",
+                  columns=MODEL_ALIAS_COLUMNS)
+    def model_aliases() -> Iterator[list[Row]]:
+        log.info("mlflow: model aliases")
+        for page in registered_model_pages():
+            observed_at = response_time(page.response)
+            yield [row for obj in page for row in parse_model_aliases(obj, observed_at)]
+
+    return experiments, runs, registered_models, model_versions, model_aliases
