@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -44,34 +46,27 @@ def run_dbt(
     target_dir: Path | None = None,
     dbt_vars: Mapping[str, object] | None = None,
 ) -> None:
-    """Run one dbt command (e.g. ["build"]) against ``db_path``; raise DbtFailed on failure."""
-    from dbt.cli.main import dbtRunner
+    """Run one dbt command (e.g. ["build"]) against ``db_path``; raise DbtFailed on failure.
 
+    dbt runs in its own process: dbt-duckdb keeps its DuckDB connection open for the life of
+    the process, which would stop this process from opening the warehouse afterwards.
+    """
+    target = Path(target_dir or Path(db_path).parent / "dbt_target").resolve()
     env = {
+        **os.environ,
         "MLOPS_KPIS_DB": str(Path(db_path).resolve()),
         "MLOPS_KPIS_CATALOG_DIR": catalog_dir_for_dbt(catalog_dir),
-        "DBT_TARGET_PATH": str(Path(target_dir or Path(db_path).parent / "dbt_target").resolve()),
-        "DBT_LOG_PATH": str(Path(target_dir or Path(db_path).parent / "dbt_target").resolve() / "logs"),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    cli = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    cli = [str(Path(sys.executable).parent / "dbt"), *args,
+           "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if dbt_vars:
         cli += ["--vars", json.dumps(dict(dbt_vars))]
-    try:
-        log.info("dbt %s", " ".join(cli))
-        result = dbtRunner().invoke(cli)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    if not result.success:
-        failed = []
-        for node in getattr(result.result, "results", None) or []:
-            if str(getattr(node, "status", "")).lower() in {"error", "fail"}:
-                failed.append(f"{node.node.unique_id}: {node.message}")
-        detail = "; ".join(failed) if failed else str(result.exception)
-        raise DbtFailed(f"dbt {' '.join(args)} failed: {detail}")
+    log.info("%s", " ".join(cli))
+    result = subprocess.run(cli, env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        failures = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
+        detail = "\n".join(failures[-20:]) or result.stdout[-3000:] + result.stderr[-2000:]
+        raise DbtFailed(f"dbt {' '.join(args)} failed (log: {target / 'logs'}):\n{detail}")
