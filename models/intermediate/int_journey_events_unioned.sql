@@ -1,49 +1,31 @@
 -- One row per telemetry event of the ML journey (T1-T7) of a catalogued project, from every
 -- source. The steps without telemetry (UNDERSTAND, LOCAL CHANGE) have no events.
---   T1 FORMULATE     a kickoff record created (Jira issue with a kickoff label, type or key)
---   T2 EXPLORE       an MLflow experiment created; a run started that is tied to no commit
---   T3 BASELINE      a kickoff record's first move into an approval status (changelog)
+--   T1 FORMULATE     a kickoff record created (int_kickoffs_unioned: every tracker)
+--   T2 EXPLORE       an experiment created; a run started that is tied to no commit
+--                    (int_experiments_unioned, int_experiment_runs_unioned: every tracker)
+--   T3 BASELINE      a kickoff record's first move into an approval status (int_approvals_unioned)
 --   T4 BOOTSTRAP     the root commit of the first-parent line of a project's pipeline repo
 --   T5 OPEN PR       a pull request opened
 --   T6 COMMITS TO PR a pull request commit; a run tied to a git commit; a model version
 --   T7 OBSERVE       a production deployment
-with jira as (
-    select * from {{ ref('int_jira_issues_assigned') }}
-    where project_id is not null
-),
-
-kickoffs as (
-    select * from jira
-    where assignment_method = 'kickoff_key'
-       or {{ label_in('labels', var('kickoff_labels')) }}
-       or issue_type in {{ sql_list(var('kickoff_issue_types')) }}
+with kickoffs as (
+    select * from {{ ref('int_kickoffs_unioned') }}
 ),
 
 approvals as (
-    select
-        kickoffs.project_id,
-        changelogs.jira_issue_id,
-        min(changelogs.changed_at) as approved_at
-    from {{ ref('stg_jira__issue_changelogs') }} as changelogs
-    inner join kickoffs
-        on kickoffs.jira_issue_id = changelogs.jira_issue_id
-    where changelogs.field = 'status'
-      and changelogs.to_string in {{ sql_list(var('approval_statuses')) }}
-    group by kickoffs.project_id, changelogs.jira_issue_id
+    select * from {{ ref('int_approvals_unioned') }}
 ),
 
 experiments as (
-    select * from {{ ref('int_mlflow_experiments_assigned') }}
-    where project_id is not null
+    select * from {{ ref('int_experiments_unioned') }}
 ),
 
 runs as (
-    select
-        runs.*,
-        experiments.project_id
-    from {{ ref('stg_mlflow__runs') }} as runs
-    inner join experiments
-        on experiments.experiment_id = runs.experiment_id
+    select * from {{ ref('int_experiment_runs_unioned') }}
+),
+
+mlflow_runs as (
+    select source_record_id as run_id, project_id from runs where source_system = 'mlflow'
 ),
 
 registered_models as (
@@ -60,7 +42,7 @@ model_versions as (
     from {{ ref('stg_mlflow__model_versions') }} as versions
     left join registered_models
         on registered_models.model_name = versions.model_name
-    left join runs
+    left join mlflow_runs as runs
         on runs.run_id = versions.run_id
 ),
 
@@ -106,20 +88,19 @@ deployments as (
 ),
 
 events as (
-    select project_id, 'T1' as t_code, created_at as occurred_at, 'jira' as source_system,
-        'issue' as record_type, issue_key as source_record_id
+    select project_id, 'T1' as t_code, created_at as occurred_at, source_system,
+        'kickoff' as record_type, source_record_id
     from kickoffs
     union all
-    select project_id, 'T2', created_at, 'mlflow', 'experiment', experiment_id
+    select project_id, 'T2', created_at, source_system, 'experiment', source_record_id
     from experiments
     union all
-    select project_id, 'T2', started_at, 'mlflow', 'run', run_id
+    select project_id, 'T2', started_at, source_system, 'run', source_record_id
     from runs
     where git_commit is null
     union all
-    select approvals.project_id, 'T3', approvals.approved_at, 'jira', 'issue_transition', kickoffs.issue_key
+    select project_id, 'T3', approved_at, source_system, 'approval', source_record_id
     from approvals
-    inner join kickoffs on kickoffs.jira_issue_id = approvals.jira_issue_id
     union all
     select project_id, 'T4', authored_at, 'git', 'commit', git_repo || '@' || sha
     from bootstraps
@@ -131,7 +112,7 @@ events as (
         github_repo || '#' || cast(pull_request_number as {{ dbt.type_string() }}) || '@' || sha
     from pr_commits
     union all
-    select project_id, 'T6', started_at, 'mlflow', 'run', run_id
+    select project_id, 'T6', started_at, source_system, 'run', source_record_id
     from runs
     where git_commit is not null
     union all

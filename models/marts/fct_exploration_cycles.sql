@@ -20,7 +20,7 @@ events as (
 ),
 
 runs as (
-    select * from {{ ref('stg_mlflow__runs') }}
+    select * from {{ ref('int_experiment_runs_unioned') }}
 ),
 
 cycle_events as (
@@ -57,7 +57,8 @@ feedback as (
         {{ percentile(hours_between('runs.started_at', 'runs.ended_at'), 0.9) }} as feedback_p90_hours
     from cycle_events
     inner join runs
-        on runs.run_id = cycle_events.source_record_id
+        on runs.source_system = cycle_events.source_system
+        and runs.source_record_id = cycle_events.source_record_id
     cross join as_of
     where cycle_events.t_code = 'T2'
       and cycle_events.record_type = 'run'
