@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('jira', 'issue_changelogs') }}
+    select * from {{ optional_source('jira', 'issue_changelogs') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('jira', 'issues') }}
+    select * from {{ optional_source('jira', 'issues') }}
 ),
 
 renamed as (
