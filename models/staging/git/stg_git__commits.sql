@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('git', 'commits') }}
+    select * from {{ optional_source('git', 'commits') }}
 ),
 
 renamed as (

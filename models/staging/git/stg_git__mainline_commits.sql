@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('git', 'mainline_commits') }}
+    select * from {{ optional_source('git', 'mainline_commits') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('git', 'refs') }}
+    select * from {{ optional_source('git', 'refs') }}
 ),
 
 renamed as (

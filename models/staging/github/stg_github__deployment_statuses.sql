@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github', 'deployment_statuses') }}
+    select * from {{ optional_source('github', 'deployment_statuses') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github', 'deployments') }}
+    select * from {{ optional_source('github', 'deployments') }}
 ),
 
 renamed as (

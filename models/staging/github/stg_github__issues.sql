@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github', 'issues') }}
+    select * from {{ optional_source('github', 'issues') }}
 ),
 
 renamed as (

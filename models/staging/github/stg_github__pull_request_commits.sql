@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github', 'pull_request_commits') }}
+    select * from {{ optional_source('github', 'pull_request_commits') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github', 'pull_requests') }}
+    select * from {{ optional_source('github', 'pull_requests') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github', 'releases') }}
+    select * from {{ optional_source('github', 'releases') }}
 ),
 
 renamed as (

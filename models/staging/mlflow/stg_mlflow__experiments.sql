@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('mlflow', 'experiments') }}
+    select * from {{ optional_source('mlflow', 'experiments') }}
 ),
 
 renamed as (

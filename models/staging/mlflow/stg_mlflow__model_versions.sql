@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('mlflow', 'model_versions') }}
+    select * from {{ optional_source('mlflow', 'model_versions') }}
 ),
 
 renamed as (

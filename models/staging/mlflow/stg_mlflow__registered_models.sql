@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('mlflow', 'registered_models') }}
+    select * from {{ optional_source('mlflow', 'registered_models') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('mlflow', 'runs') }}
+    select * from {{ optional_source('mlflow', 'runs') }}
 ),
 
 renamed as (
