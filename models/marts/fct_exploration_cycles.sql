@@ -5,7 +5,8 @@
 --                              (median and p90, with n)
 --   time_to_baseline           baseline approval (T3) - kickoff
 --   baseline_to_bootstrap      return to production (first T4, or T7 after the baseline) - T3
---   concept_to_production      first production deployment (T7) in the cycle - kickoff
+--   concept_to_production      first production deployment (T7) of the cycle once it returned
+--                              to production (at or after its return) - kickoff
 -- A KPI whose end has not happened by as_of is null: the cycle is still open there.
 with cycles as (
     select * from {{ ref('int_exploration_cycles_derived') }}
@@ -39,7 +40,10 @@ exploration as (
         min(case when cycle_events.t_code = 'T2' then cycle_events.occurred_at end) as first_experiment_at,
         count(case when cycle_events.t_code = 'T2' and cycle_events.record_type = 'run' then 1 end) as experiment_runs,
         count(distinct case when cycle_events.t_code = 'T2' and cycle_events.record_type = 'run' then cycle_events.occurred_week end) as active_weeks,
-        min(case when cycle_events.t_code = 'T7' then cycle_events.occurred_at end) as first_deployment_at
+        -- the first deployment once the cycle is back in production: during a re-exploration the
+        -- old pipeline may still deploy retrains, which are not this cycle's concept in production
+        min(case when cycle_events.t_code = 'T7' and cycle_events.occurred_at >= cycles.production_at
+            then cycle_events.occurred_at end) as first_deployment_at
     from cycle_events
     inner join cycles
         on cycles.project_id = cycle_events.project_id

@@ -13,19 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from harness import SCRATCH, build_warehouse, query
+from conftest import DemoBuild
+from harness import query
 from ingest.demo.model import Organisation
-from ingest.demo.organisation import build_demo_organisation
 from ingest.run import load_all
-
-NAME = "demo-pipeline"
 
 
 @pytest.fixture(scope="module")
-def demo() -> tuple[Organisation, Path]:
-    org = build_demo_organisation()
-    db_path, _shas = build_warehouse(org, NAME)
-    return org, db_path
+def demo(demo_build: DemoBuild) -> tuple[Organisation, Path]:
+    return demo_build.org, demo_build.db_path
 
 
 def expected_counts(org: Organisation) -> dict[str, int]:
@@ -83,17 +79,17 @@ def test_experiments_loaded_whole(demo: tuple[Organisation, Path]) -> None:
     assert names - {e.name for e in org.experiments} <= {"Default"}
 
 
-def test_second_load_adds_nothing(demo: tuple[Organisation, Path]) -> None:
-    org, db_path = demo
+def test_second_load_adds_nothing(demo_build: DemoBuild) -> None:
+    org, db_path = demo_build.org, demo_build.db_path
     tables = list(expected_counts(org)) + ["raw_git.mainline_commits", "raw_git.refs", "raw_mlflow.experiments"]
     before = raw_counts(db_path, tables)
-    root = SCRATCH / NAME
+    root = demo_build.root
     load_all(root / "org", db_path, root / "org" / "catalog")
     assert raw_counts(db_path, tables) == before
 
 
-def test_every_model_has_a_grain_and_a_tested_primary_key(demo: tuple[Organisation, Path]) -> None:
-    manifest = json.loads((SCRATCH / NAME / "dbt_target" / "manifest.json").read_text())
+def test_every_model_has_a_grain_and_a_tested_primary_key(demo_build: DemoBuild) -> None:
+    manifest = json.loads((demo_build.root / "dbt_target" / "manifest.json").read_text())
     models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
     keyed: Counter[str] = Counter()
     for node in manifest["nodes"].values():
