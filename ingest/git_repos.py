@@ -94,13 +94,14 @@ def read_environment() -> dict[str, str]:
     return env
 
 
-def run_git(path: str | Path, *args: str, check: bool = True) -> str:
+def run_git(path: str | Path, *args: str, check: bool = True, stdin: str | None = None) -> str:
     """Run ``git -C path args`` and return stdout (UTF-8); raise with stderr when it fails."""
     result = subprocess.run(
         ["git", "-C", str(path), "-c", "log.showSignature=false", *args],
         capture_output=True,
         env=read_environment(),
         check=False,
+        input=stdin.encode("utf-8") if stdin is not None else None,
     )
     if check and result.returncode != 0:
         raise RuntimeError(
@@ -299,12 +300,163 @@ def mainline_rows(reader: GitReader, since: datetime | None) -> Iterator[list[di
         ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Incremental reads (live mode)
+
+
+@dataclass
+class RepoDelta:
+    """What changed in one repository since the state of the last load."""
+
+    name: str
+    commits: list[dict[str, Any]]  # commits not reachable from any ref tip seen last time
+    refs: list[dict[str, Any]]  # refs that are new or point elsewhere (or changed default flag)
+    vanished_refs: list[str]  # refs seen last time that are gone
+    mainline: list[dict[str, Any]]  # new mainline rows (or all of them after a rewrite)
+    mainline_rewritten: bool  # the first-parent line did not grow at its tip: recomputed fully
+    state: dict[str, Any]  # the state to keep for the next load
+
+
+def existing_objects(path: str | Path, shas: list[str]) -> set[str]:
+    """The shas that are commits in the repository (after a force-push and gc, old ones go)."""
+    if not shas:
+        return set()
+    out = run_git(path, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin="\n".join(shas) + "\n",
+                  check=False)
+    return {line.split()[0] for line in out.splitlines() if line.endswith(" commit")}
+
+
+def parents_between(path: str | Path, tip: str, exclude: str | None) -> dict[str, list[str]]:
+    """sha -> parents for the commits reachable from ``tip`` and not from ``exclude``."""
+    args = ["rev-list", "--parents", tip] + ([f"^{exclude}"] if exclude else [])
+    parents: dict[str, list[str]] = {}
+    for line in run_git(path, *args).splitlines():
+        sha, *rest = line.split()
+        parents[sha] = rest
+    return parents
+
+
+def read_repo_delta(name: str, path: str | Path, salt: str, previous: dict[str, Any] | None,
+                    since: datetime | None = None, default_branch: str | None = None) -> RepoDelta:
+    """Commits, refs and mainline rows that are new since ``previous`` (the repository's state
+    after the last load; None reads everything).
+
+    Commits: ``git log --all`` less everything reachable from the ref tips seen last time.
+    Mainline: when the default branch's new tip has the old tip on its first-parent line, only
+    the new first-parent commits are walked and numbered on from the old length (positions of
+    the old ones cannot change); otherwise (force-push, rewritten history, another default
+    branch) the whole line is recomputed and ``mainline_rewritten`` is set, so that the loader
+    replaces the repository's rows.
+    """
+    refs = list_refs(path)
+    live_refs = {r.name: r.sha for r in refs if not r.symref}
+    head = run_git(path, "symbolic-ref", "-q", "HEAD", check=False).strip() or None
+    if default_branch:
+        wanted = [f"refs/heads/{default_branch}", f"refs/remotes/origin/{default_branch}"]
+        default_ref = next((w for w in wanted if w in live_refs), None)
+    else:
+        default_ref = choose_default_ref(refs, head)
+    previous = previous or {}
+    old_refs: dict[str, str] = dict(previous.get("refs") or {})
+
+    # commits not reachable from what was loaded last time
+    old_tips = sorted(existing_objects(path, sorted(set(old_refs.values()))))
+    exclude = [f"--exclude={prefix}*" for prefix in EXCLUDED_REF_PREFIXES]
+    output = run_git(path, "log", "-z", "--encoding=UTF-8", "--no-show-signature", f"--format={LOG_FORMAT}",
+                     *exclude, "--all", "--stdin", stdin="".join(f"^{sha}\n" for sha in old_tips)) \
+        if live_refs else ""
+    commits = [c for c in parse_log(name, output, salt) if _is_new(c["committer_time"], since)]
+
+    ref_rows_ = [{"repo": name, "ref_name": ref, "sha": sha, "is_default_branch": ref == default_ref}
+                 for ref, sha in sorted(live_refs.items())
+                 if old_refs.get(ref) != sha or (ref == default_ref) != (ref == previous.get("default_ref"))]
+    vanished = sorted(set(old_refs) - set(live_refs))
+
+    mainline: list[dict[str, Any]] = []
+    rewritten = False
+    tip = live_refs.get(default_ref) if default_ref else None
+    old_tip, old_length = previous.get("mainline_tip"), int(previous.get("mainline_length") or 0)
+    length = old_length
+    if tip is None:
+        if old_tip:
+            rewritten, length = True, 0  # the default branch is gone: its rows go too
+        if default_ref is None:
+            log.warning("git repository %s (%s): no default branch found; no mainline", name, path)
+    elif tip != old_tip or default_ref != previous.get("default_ref"):
+        incremental = bool(old_tip) and default_ref == previous.get("default_ref") \
+            and old_tip in existing_objects(path, [old_tip])
+        parents = parents_between(path, tip, old_tip if incremental else None)
+        line = first_parent_line(tip, parents)
+        # the new part of the line must sit right on top of the old tip
+        if incremental and not (line and parents[line[0]][:1] == [old_tip]):
+            incremental = False
+            parents = parents_between(path, tip, None)
+            line = first_parent_line(tip, parents)
+        offset = old_length if incremental else 0
+        rewritten = not incremental and bool(old_tip)
+        assigned = mainline_assignment(line, parents)
+        times = _committer_times(path, list(assigned)) if since is not None else {}
+        mainline = [
+            {"repo": name, "sha": sha, "default_branch": branch_name(default_ref), "mainline_sha": mainline_sha,
+             "mainline_position": position + offset}
+            for sha, (mainline_sha, position) in sorted(assigned.items(), key=lambda kv: (kv[1][1], kv[0]))
+            if since is None or sha not in times or _is_new(times[sha], since)
+        ]
+        length = offset + len(line)
+        if rewritten:
+            log.warning("git repository %s: the first-parent line of %s no longer contains the commit loaded "
+                        "last time (%s): force-push or rewritten history; its mainline is recomputed fully",
+                        name, default_ref, (old_tip or "")[:12])
+    state = {"refs": live_refs, "default_ref": default_ref, "mainline_tip": tip, "mainline_length": length}
+    return RepoDelta(name, commits, ref_rows_, vanished, mainline, rewritten, state)
+
+
+def _committer_times(path: str | Path, shas: list[str]) -> dict[str, datetime]:
+    """Committer times of some commits (for ``since`` on a recomputed mainline)."""
+    if not shas:
+        return {}
+    out = run_git(path, "log", "--no-walk=unsorted", "--stdin", "--format=%H %ct", stdin="\n".join(shas) + "\n")
+    return {sha: datetime.fromtimestamp(int(ts), tz=timezone.utc)
+            for sha, ts in (line.split() for line in out.splitlines() if line.strip())}
+
+
+def fetch_repo(name: str, path: str | Path) -> None:
+    """``git fetch --prune`` (its configured remote); a failure is a warning, not fatal: the
+    clone as it is still loads."""
+    result = subprocess.run(["git", "-C", str(path), "fetch", "--prune", "--quiet"], capture_output=True,
+                            env=read_environment(), check=False)
+    if result.returncode != 0:
+        log.warning("git: fetch failed in %s (%s): %s; loading the clone as it is", name, path,
+                    result.stderr.decode(errors="replace").strip().splitlines()[-1:] or "")
+
+
+def delete_destination_rows(table: str, where: str, params: list[Any]) -> None:
+    """Delete rows of a table of the running pipeline's dataset (nothing before it exists).
+
+    Used when what the source shows replaces rows rather than adding to them: refs that were
+    deleted, and a repository's mainline after its history was rewritten. It runs during
+    extraction, before the new rows are loaded; if that load then fails, the state is not
+    advanced and the next load recomputes and deletes again.
+    """
+    from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+    pipeline = dlt.current.pipeline()
+    try:
+        with pipeline.sql_client() as client:
+            client.execute_sql(f"delete from {client.make_qualified_table_name(table)} where {where}", *params)
+    except DatabaseUndefinedRelation:
+        log.debug("git: %s not loaded yet; nothing to delete", table)
+
+
 @dlt.source(name="git")
 def git_source(
     repos: dict[str, str],
     since: datetime | None = None,
     default_branches: dict[str, str] | None = None,
     salt: str | None = None,
+    incremental: bool = False,
+    fetch: bool = False,
+    full_refresh: bool = False,
 ) -> Any:
     """Commits, refs and mainline positions of local git repositories (name -> path).
 
@@ -312,22 +464,72 @@ def git_source(
     ``mainline_commits``: with merge write disposition a later full load is still idempotent,
     and positions on the first-parent line never change unless history is rewritten.
     ``default_branches`` overrides the detected default branch per repository.
+
+    ``incremental`` (live mode) reads per repository only what is new since the last load,
+    kept in the source state (``read_repo_delta``): commits not reachable from the ref tips
+    seen last time, refs that moved (deleted ones are deleted), and mainline rows numbered on
+    from the last length; a rewritten default branch is recomputed and its rows replaced.
+    ``fetch`` runs ``git fetch --prune`` in each clone first. ``full_refresh`` (with
+    ``incremental``) ignores the state: everything is read again and each repository's refs and
+    mainline rows are replaced.
     """
-    reader = GitReader(repos, salt if salt is not None else resolve_salt(), default_branches)
+    used_salt = salt if salt is not None else resolve_salt()
+    reader = GitReader(repos, used_salt, default_branches)
+    lazy: dict[str, RepoDelta] = {}
+
+    def deltas() -> Iterator[RepoDelta]:
+        state = dlt.current.source_state().setdefault("repos", {})
+        for name, path in sorted(repos.items()):
+            if name not in lazy:
+                if not Path(path).exists():
+                    raise FileNotFoundError(f"git repository {name!r} not found at {path}")
+                if fetch:
+                    fetch_repo(name, path)
+                lazy[name] = read_repo_delta(name, path, used_salt, None if full_refresh else state.get(name),
+                                             since, (default_branches or {}).get(name))
+                if full_refresh:
+                    lazy[name].mainline_rewritten = True
+                delta = lazy[name]
+                log.info("git: %s: %d new commits, %d refs moved, %d refs gone, %d mainline rows%s",
+                         name, len(delta.commits), len(delta.refs), len(delta.vanished_refs), len(delta.mainline),
+                         " (history rewritten: mainline recomputed)" if delta.mainline_rewritten else "")
+            yield lazy[name]
+
+    def save_state(name: str) -> None:
+        dlt.current.source_state().setdefault("repos", {})[name] = lazy[name].state
 
     @dlt.resource(name="commits", write_disposition="merge", primary_key=("repo", "sha"),
                   columns=COMMIT_COLUMNS)
     def commits() -> Iterator[list[dict[str, Any]]]:
-        yield from commit_rows(reader, since)
+        if not incremental:
+            yield from commit_rows(reader, since)
+            return
+        for delta in deltas():
+            yield delta.commits
 
     @dlt.resource(name="refs", write_disposition="merge", primary_key=("repo", "ref_name"),
                   columns=REF_COLUMNS)
     def refs() -> Iterator[list[dict[str, Any]]]:
-        yield from ref_rows(reader)
+        if not incremental:
+            yield from ref_rows(reader)
+            return
+        for delta in deltas():
+            if full_refresh:
+                delete_destination_rows("refs", "repo = %s", [delta.name])
+            for ref_name in delta.vanished_refs:
+                delete_destination_rows("refs", "repo = %s and ref_name = %s", [delta.name, ref_name])
+            yield delta.refs
 
     @dlt.resource(name="mainline_commits", write_disposition="merge", primary_key=("repo", "sha"),
                   columns=MAINLINE_COLUMNS)
     def mainline_commits() -> Iterator[list[dict[str, Any]]]:
-        yield from mainline_rows(reader, since)
+        if not incremental:
+            yield from mainline_rows(reader, since)
+            return
+        for delta in deltas():
+            if delta.mainline_rewritten:
+                delete_destination_rows("mainline_commits", "repo = %s", [delta.name])
+            yield delta.mainline
+            save_state(delta.name)
 
     return commits, refs, mainline_commits

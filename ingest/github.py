@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import dlt
@@ -25,6 +25,8 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
 
+from ingest.http import RateLimitPolicy, live_session, wait_out_rate_limits
+from ingest.incremental import CursorBook
 from ingest.pseudonymise import person_id, resolve_salt
 
 log = logging.getLogger(__name__)
@@ -271,8 +273,16 @@ def parse_release(obj: dict[str, Any], repo: str, salt: str | None = None) -> Ro
 # Client and source
 
 
-def github_client(base_url: str, session: requests.Session | None = None, token: str | None = None) -> RESTClient:
-    """A RESTClient for GitHub: JSON media type, pinned API version, ``Link`` pagination."""
+def github_client(base_url: str, session: requests.Session | None = None, token: str | None = None,
+                  rate_limit: RateLimitPolicy | None = None) -> RESTClient:
+    """A RESTClient for GitHub: JSON media type, pinned API version, ``Link`` pagination.
+
+    The session (given, or dlt's retrying one) waits out primary and secondary rate limits
+    (``ingest.http``). ``base_url`` is ``https://api.github.com`` or, for GitHub Enterprise
+    Server, ``https://<host>/api/v3``.
+    """
+    session = wait_out_rate_limits(session, "github", rate_limit) if session is not None \
+        else live_session("github", rate_limit)
     return RESTClient(
         base_url=base_url.rstrip("/"),
         headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
@@ -281,6 +291,16 @@ def github_client(base_url: str, session: requests.Session | None = None, token:
         data_selector="$",
         session=session,  # type: ignore[arg-type]
     )
+
+
+def check_access(client: RESTClient) -> dict[str, Any]:
+    """``GET /rate_limit``: proves the base URL and the token before any load (it costs no
+    quota), and says how much of the hourly quota is left. Raises ``HTTPError`` (401 for a bad
+    token) through the client's hooks."""
+    response = client.get("/rate_limit")
+    response.raise_for_status()
+    core = (response.json().get("resources") or {}).get("core") or {}
+    return {"limit": core.get("limit"), "remaining": core.get("remaining"), "reset": core.get("reset")}
 
 
 def _rows(items: Any) -> list[Row]:
@@ -292,6 +312,13 @@ def _has_label(row: Row, wanted: frozenset[str]) -> bool:
     return any(label.strip().lower() in wanted for label in (row.get("labels") or "").split(","))
 
 
+#: a deployment whose latest status is one of these will not change any more (for our purposes)
+FINAL_DEPLOYMENT_STATES = frozenset({"success", "failure", "error", "inactive"})
+#: an unfinished deployment is re-checked on later loads until the newest deployment of its
+#: repository is this much younger
+PENDING_DEPLOYMENT_DAYS = 14
+
+
 @dlt.source(name="github", max_table_nesting=0)
 def github_source(
     repos: list[str],
@@ -299,6 +326,9 @@ def github_source(
     session: requests.Session | None = None,
     token: str | None = None,
     incident_labels: Sequence[str] | None = None,
+    incremental: bool = False,
+    since: datetime | None = None,
+    rate_limit: RateLimitPolicy | None = None,
 ) -> Any:
     """The ``raw_github`` resources for ``repos`` (``owner/name``).
 
@@ -306,21 +336,57 @@ def github_source(
     session) or an authenticated one live. ``incident_labels``, when given, keeps only issues
     carrying one of those labels (case-insensitive) in ``issues``; by default every issue and
     pull request is kept and dbt decides what an incident is.
+
+    ``incremental`` reads only what changed since the last load, per repository (cursors in the
+    source state, docs/data-contracts.md section 5): pull requests newest-updated first until
+    one older than the cursor (their commits and reviews only for those), issues with
+    ``since``, deployments newest first until one created before the cursor (plus a re-check
+    of deployments that had no final status yet). ``since`` bounds the first load. Releases
+    are listed whole each time (their ``created_at`` is the commit date: no safe cursor).
     """
-    client = github_client(base_url, session, token)
+    client = github_client(base_url, session, token, rate_limit)
     salt = resolve_salt()
     wanted_labels = frozenset(label.strip().lower() for label in incident_labels) if incident_labels else None
+    lazy: dict[str, Any] = {}
 
-    def paginate(path: str, params: dict[str, Any] | None = None) -> Iterator[list[Any]]:
+    def book() -> CursorBook:
+        """The cursors, from the state of the pipeline running this source (read on first use:
+        the state belongs to the pipeline that extracts, not to whichever was active before)."""
+        if "book" not in lazy:
+            state = dlt.current.source_state().setdefault("incremental", {})
+            lazy["book"] = CursorBook(state, enabled=incremental, since=since)
+            lazy["pending"] = dlt.current.source_state().setdefault("pending_deployments", {})
+        return lazy["book"]
+
+    def pending() -> dict[str, dict[str, str]]:
+        book()
+        return lazy["pending"]
+
+    def paginate(path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         yield from client.paginate(path, params={**(params or {}), "per_page": PAGE_SIZE})
 
     @dlt.resource(name="pull_requests", primary_key="id", write_disposition="merge", columns=PULL_REQUEST_COLUMNS)
     def pull_requests() -> Iterator[list[Row]]:
         for repo in repos:
-            log.info("github: pull requests of %s", repo)
-            params = {"state": "all", "sort": "created", "direction": "asc"}
-            for page in paginate(f"/repos/{repo}/pulls", params):
-                yield [parse_pull_request(obj, repo, salt) for obj in page]
+            previous, nxt = book().previous("pull_requests", repo), book().next("pull_requests", repo)
+            log.info("github: pull requests of %s%s", repo,
+                     f" updated since {previous.value:%Y-%m-%d %H:%M:%S}Z" if previous.value else "")
+            params = {"state": "all", "sort": "updated", "direction": "desc"}
+            fetched = kept = 0
+            for number, page in enumerate(paginate(f"/repos/{repo}/pulls", params), start=1):
+                rows = [parse_pull_request(obj, repo, salt) for obj in page]
+                fetched += len(rows)
+                log.info("github: %s: pull requests page %d (%d listed)", repo, number, len(rows))
+                new = [r for r in rows if previous.is_new(r["updated_at"], r["id"])]
+                for row in new:
+                    nxt.observe(row["updated_at"], row["id"])
+                kept += len(new)
+                if new:
+                    yield new
+                if any(previous.is_older(r["updated_at"]) for r in rows):
+                    break  # newest first: the next pages are older still
+            book().save("pull_requests")
+            log.info("github: %s: %d pull requests new or updated (%d listed)", repo, kept, fetched)
 
     @dlt.transformer(name="pull_request_commits", data_from=pull_requests, primary_key=("repo", "pr_number", "sha"),
                      write_disposition="merge", columns=PULL_REQUEST_COMMIT_COLUMNS)
@@ -344,24 +410,79 @@ def github_source(
     @dlt.resource(name="deployments", primary_key="id", write_disposition="merge", columns=DEPLOYMENT_COLUMNS)
     def deployments() -> Iterator[list[Row]]:
         for repo in repos:
-            log.info("github: deployments of %s", repo)
-            for page in paginate(f"/repos/{repo}/deployments"):
-                yield [parse_deployment(obj, repo, salt) for obj in page]
+            previous, nxt = book().previous("deployments", repo), book().next("deployments", repo)
+            log.info("github: deployments of %s%s", repo,
+                     f" created since {previous.value:%Y-%m-%d %H:%M:%S}Z" if previous.value else "")
+            seen: set[str] = set()
+            for number, page in enumerate(paginate(f"/repos/{repo}/deployments"), start=1):
+                rows = [parse_deployment(obj, repo, salt) for obj in page]
+                log.info("github: %s: deployments page %d (%d listed)", repo, number, len(rows))
+                new = [r for r in rows if previous.is_new(r["created_at"], r["id"])]
+                for row in new:
+                    nxt.observe(row["created_at"], row["id"])
+                    seen.add(str(row["id"]))
+                if new:
+                    yield new
+                if any(previous.is_older(r["created_at"]) for r in rows):
+                    break
+            book().save("deployments")
+            if not incremental:
+                continue
+            # deployments that had no final status at the last load: their statuses may have moved
+            # (given up on once they are PENDING_DEPLOYMENT_DAYS older than the newest deployment)
+            horizon = (nxt.value or datetime.now(timezone.utc)) - timedelta(days=PENDING_DEPLOYMENT_DAYS)
+            repo_pending = pending().setdefault(repo, {})
+            for dep_id, created in sorted(repo_pending.items()):
+                created_at = parse_github_time(created)
+                if dep_id in seen:
+                    continue
+                if created_at is not None and created_at < horizon:
+                    repo_pending.pop(dep_id, None)
+                    continue
+                response = client.get(f"/repos/{repo}/deployments/{dep_id}")
+                if response.status_code == 404:  # deleted since
+                    repo_pending.pop(dep_id, None)
+                    continue
+                response.raise_for_status()
+                log.info("github: %s: re-checking deployment %s (no final status at the last load)", repo, dep_id)
+                yield [parse_deployment(response.json(), repo, salt)]
 
     @dlt.transformer(name="deployment_statuses", data_from=deployments, primary_key="id",
                      write_disposition="merge", columns=DEPLOYMENT_STATUS_COLUMNS)
     def deployment_statuses(deps: Any) -> Iterator[list[Row]]:
         for dep in _rows(deps):
+            states: list[tuple[Any, str]] = []
             for page in paginate(f"/repos/{dep['repo']}/deployments/{dep['id']}/statuses"):
-                yield [parse_deployment_status(obj, dep["repo"], dep["id"], salt) for obj in page]
+                rows = [parse_deployment_status(obj, dep["repo"], dep["id"], salt) for obj in page]
+                states += [(r["created_at"], r["state"]) for r in rows]
+                yield rows
+            latest = max(states, key=lambda s: (s[0] is not None, s[0]))[1] if states else None
+            repo_pending = pending().setdefault(dep["repo"], {})
+            if latest in FINAL_DEPLOYMENT_STATES:
+                repo_pending.pop(str(dep["id"]), None)
+            elif dep.get("created_at") is not None:
+                repo_pending[str(dep["id"])] = dep["created_at"].isoformat()
 
     @dlt.resource(name="issues", primary_key="id", write_disposition="merge", columns=ISSUE_COLUMNS)
     def issues() -> Iterator[list[Row]]:
         for repo in repos:
-            log.info("github: issues of %s", repo)
-            for page in paginate(f"/repos/{repo}/issues", {"state": "all"}):
+            previous, nxt = book().previous("issues", repo), book().next("issues", repo)
+            params: dict[str, Any] = {"state": "all"}
+            if previous.value is not None:
+                # GitHub: "only issues updated at or after this time"; the boundary is deduplicated
+                params["since"] = previous.value.strftime("%Y-%m-%dT%H:%M:%SZ")
+            log.info("github: issues of %s%s", repo, f" updated since {params['since']}" if "since" in params else "")
+            kept = 0
+            for number, page in enumerate(paginate(f"/repos/{repo}/issues", params), start=1):
                 rows = [parse_issue(obj, repo, salt) for obj in page]
+                log.info("github: %s: issues page %d (%d listed)", repo, number, len(rows))
+                rows = [r for r in rows if previous.is_new(r["updated_at"], r["id"])]
+                for row in rows:
+                    nxt.observe(row["updated_at"], row["id"])
+                kept += len(rows)
                 yield rows if wanted_labels is None else [r for r in rows if _has_label(r, wanted_labels)]
+            book().save("issues")
+            log.info("github: %s: %d issues and pull requests new or updated", repo, kept)
 
     @dlt.resource(name="releases", primary_key="id", write_disposition="merge", columns=RELEASE_COLUMNS)
     def releases() -> Iterator[list[Row]]:

@@ -3,7 +3,7 @@
 Why this shape: the same code runs on the live API and on recorded responses (``ingest.replay``
 mounted on the ``session``). Issues come from the enhanced search (``/rest/api/3/search/jql``,
 paged by ``nextPageToken`` until ``isLast``); status history from the per-issue changelog
-(paged by ``startAt`` up to ``total``). Parsing is pure (``parse_jira_issue``,
+(paged by ``startAt`` until ``isLast`` or ``total``). Parsing is pure (``parse_jira_issue``,
 ``parse_jira_changelog``, ``adf_to_text``) so live connectors and tests reuse it; rows hold
 exactly the raw columns of docs/data-contracts.md section 3, people pseudonymised and
 timestamps converted from Jira's ``+hhmm`` offsets to UTC.
@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dlt
 import requests
@@ -25,6 +26,8 @@ from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator, OffsetPaginator
 from requests import Response
 
+from ingest.http import RateLimitPolicy, live_session, wait_out_rate_limits
+from ingest.incremental import CursorBook
 from ingest.pseudonymise import person_id, resolve_salt
 
 log = logging.getLogger(__name__)
@@ -176,10 +179,29 @@ def parse_jira_changelog(history: dict[str, Any], issue_id: str, issue_key: str,
     return rows
 
 
-def project_jql(project_keys: Sequence[str]) -> str:
-    """``project in (A, B) ORDER BY updated ASC``, quoting keys that are not plain."""
+def project_jql(project_keys: Sequence[str], updated_from: str | None = None) -> str:
+    """``project in (A, B) [AND updated >= "yyyy-MM-dd HH:mm"] ORDER BY updated ASC``, quoting
+    keys that are not plain. ``updated_from`` is already in the Jira user's time zone."""
     quoted = [k if _PLAIN_KEY.match(k) else '"' + k.replace('"', '\\"') + '"' for k in project_keys]
-    return f"project in ({', '.join(quoted)}) ORDER BY updated ASC"
+    since = f' AND updated >= "{updated_from}"' if updated_from else ""
+    return f"project in ({', '.join(quoted)}){since} ORDER BY updated ASC"
+
+
+#: with no time zone from /myself, the cursor is moved back this far (the widest UTC offset)
+UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
+
+
+def jql_time(cursor: datetime, time_zone: str | None) -> str:
+    """A UTC cursor as a JQL date-time (``yyyy-MM-dd HH:mm``), which Jira reads in the searching
+    user's time zone (``/rest/api/3/myself`` ``timeZone``), floored to the minute. Unknown zone:
+    moved back 14 hours so that no offset can make the search start after the cursor."""
+    cursor = cursor.astimezone(timezone.utc)
+    if time_zone:
+        try:
+            return cursor.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("jira: unknown time zone %r; searching from 14 hours before the cursor", time_zone)
+    return (cursor - UNKNOWN_ZONE_MARGIN).strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,16 +220,45 @@ class JiraSearchPaginator(JSONResponseCursorPaginator):
             self._has_next_page = False
 
 
+class JiraChangelogPaginator(OffsetPaginator):
+    """``startAt``/``maxResults`` pages of ``/issue/{key}/changelog``, ending on ``isLast`` or
+    when ``total`` is reached (whichever the response gives)."""
+
+    def __init__(self) -> None:
+        super().__init__(limit=PAGE_SIZE, offset_param="startAt", limit_param="maxResults", total_path=None,
+                         stop_after_empty_page=True)
+
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        super().update_state(response, data)
+        body = response.json()
+        total = body.get("total")
+        if body.get("isLast") is True or (isinstance(total, int) and self.current_value >= total):
+            self._has_next_page = False
+
+
 def jira_client(
-    base_url: str, session: requests.Session | None = None, email: str | None = None, token: str | None = None
+    base_url: str, session: requests.Session | None = None, email: str | None = None, token: str | None = None,
+    rate_limit: RateLimitPolicy | None = None,
 ) -> RESTClient:
-    """A RESTClient for Jira Cloud; basic auth with an API token when both are given."""
+    """A RESTClient for Jira Cloud; basic auth with an API token when both are given; 429s
+    (Jira's rate limiting, with Retry-After) are waited out."""
+    session = wait_out_rate_limits(session, "jira", rate_limit) if session is not None \
+        else live_session("jira", rate_limit)
     return RESTClient(
         base_url=base_url.rstrip("/"),
         headers={"Accept": "application/json"},
         auth=HttpBasicAuth(email, token) if email and token else None,
         session=session,  # type: ignore[arg-type]
     )
+
+
+def check_access(client: RESTClient) -> dict[str, Any]:
+    """``GET /rest/api/3/myself``: proves the base URL, email and API token before any load,
+    and gives the user's time zone (JQL dates are read in it). Raises ``HTTPError``."""
+    response = client.get("/rest/api/3/myself")
+    response.raise_for_status()
+    body = response.json()
+    return {"time_zone": body.get("timeZone"), "account_type": body.get("accountType")}
 
 
 def _rows(items: Any) -> list[Row]:
@@ -221,36 +272,69 @@ def jira_source(
     session: requests.Session | None = None,
     email: str | None = None,
     token: str | None = None,
+    incremental: bool = False,
+    since: datetime | None = None,
+    time_zone: str | None = None,
+    rate_limit: RateLimitPolicy | None = None,
 ) -> Any:
     """The ``raw_jira`` resources for the issues of ``project_keys``.
 
     Only issues of the asked projects are kept, whatever the server answers (a recording may
-    hold more projects than one load asks for).
+    hold more projects than one load asks for). ``incremental``: per project, only issues
+    updated since the last load (JQL ``updated >= "..."`` in ``time_zone``, the Jira user's,
+    floored to the minute; issues at or before the cursor that did not change are skipped),
+    and the whole changelog of each of those. ``since`` bounds the first load.
     """
-    client = jira_client(base_url, session, email, token)
+    client = jira_client(base_url, session, email, token, rate_limit)
     salt = resolve_salt()
     keys = sorted(set(project_keys))
+    lazy: dict[str, CursorBook] = {}
+
+    def book() -> CursorBook:
+        if "book" not in lazy:
+            lazy["book"] = CursorBook(dlt.current.source_state().setdefault("incremental", {}),
+                                      enabled=incremental, since=since)
+        return lazy["book"]
+
+    def searches() -> list[tuple[list[str], str | None]]:
+        """(project keys, JQL lower bound) per search: one search per distinct cursor."""
+        if not incremental:
+            return [(keys, None)]
+        groups: dict[str | None, list[str]] = {}
+        for key in keys:
+            value = book().previous("issues", key).value
+            groups.setdefault(jql_time(value, time_zone) if value else None, []).append(key)
+        return [(group, bound) for bound, group in sorted(groups.items(), key=lambda kv: kv[0] or "")]
 
     @dlt.resource(name="issues", primary_key="id", write_disposition="merge", columns=ISSUE_COLUMNS)
     def issues() -> Iterator[list[Row]]:
         if not keys:
             log.info("jira: no projects to load")
             return
-        log.info("jira: issues of %s", ", ".join(keys))
-        params = {"jql": project_jql(keys), "fields": "*all", "maxResults": PAGE_SIZE}
-        for page in client.paginate("/rest/api/3/search/jql", params=params,
-                                    paginator=JiraSearchPaginator(), data_selector="issues"):
-            rows = [parse_jira_issue(obj, salt) for obj in page]
-            yield [row for row in rows if row["project_key"] in keys]
+        for group, bound in searches():
+            log.info("jira: issues of %s%s", ", ".join(group), f' updated since "{bound}"' if bound else "")
+            params = {"jql": project_jql(group, bound), "fields": "*all", "maxResults": PAGE_SIZE}
+            kept = 0
+            for number, page in enumerate(client.paginate("/rest/api/3/search/jql", params=params,
+                                                          paginator=JiraSearchPaginator(), data_selector="issues"),
+                                          start=1):
+                rows = [parse_jira_issue(obj, salt) for obj in page]
+                log.info("jira: search page %d (%d issues)", number, len(rows))
+                rows = [row for row in rows if row["project_key"] in group
+                        and book().previous("issues", row["project_key"]).is_new(row["updated_at"], row["id"])]
+                for row in rows:
+                    book().next("issues", row["project_key"]).observe(row["updated_at"], row["id"])
+                kept += len(rows)
+                yield rows
+            log.info("jira: %s: %d issues new or updated", ", ".join(group), kept)
+        book().save("issues")
 
     @dlt.transformer(name="issue_changelogs", data_from=issues, primary_key=("history_id", "item_index"),
                      write_disposition="merge", columns=CHANGELOG_COLUMNS)
     def issue_changelogs(rows: Any) -> Iterator[list[Row]]:
         for issue in _rows(rows):
-            paginator = OffsetPaginator(limit=PAGE_SIZE, offset_param="startAt", limit_param="maxResults",
-                                        total_path="total")
             for page in client.paginate(f"/rest/api/3/issue/{issue['key']}/changelog",
-                                        paginator=paginator, data_selector="values"):
+                                        paginator=JiraChangelogPaginator(), data_selector="values"):
                 yield [row for history in page
                        for row in parse_jira_changelog(history, issue["id"], issue["key"], salt)]
 

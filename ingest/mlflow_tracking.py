@@ -22,10 +22,13 @@ from typing import Any
 import dlt
 import requests
 from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth, HttpBasicAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 from requests import Response
 
+from ingest.http import RateLimitPolicy, live_session, wait_out_rate_limits
+from ingest.incremental import CursorBook
 from ingest.pseudonymise import person_id, resolve_salt
 
 log = logging.getLogger(__name__)
@@ -201,10 +204,22 @@ def response_time(response: Response) -> datetime:
 # Client and source
 
 
-def mlflow_client(base_url: str, session: requests.Session | None = None) -> RESTClient:
-    """A RESTClient for an MLflow tracking server."""
-    return RESTClient(base_url=base_url.rstrip("/"), headers={"Accept": "application/json"},
+def mlflow_client(base_url: str, session: requests.Session | None = None, token: str | None = None,
+                  username: str | None = None, password: str | None = None,
+                  rate_limit: RateLimitPolicy | None = None) -> RESTClient:
+    """A RESTClient for an MLflow tracking server: bearer token (Databricks, a proxy) or basic
+    auth (MLflow's own auth app) when given; 429s waited out."""
+    session = wait_out_rate_limits(session, "mlflow", rate_limit) if session is not None \
+        else live_session("mlflow", rate_limit)
+    auth: Any = BearerTokenAuth(token) if token else HttpBasicAuth(username, password) if username and password else None
+    return RESTClient(base_url=base_url.rstrip("/"), headers={"Accept": "application/json"}, auth=auth,
                       session=session)  # type: ignore[arg-type]
+
+
+def check_access(client: RESTClient) -> None:
+    """One tiny search: proves the tracking URI and credentials before any load."""
+    response = client.post("/api/2.0/mlflow/experiments/search", json={"max_results": 1})
+    response.raise_for_status()
 
 
 def _post_cursor() -> JSONResponseCursorPaginator:
@@ -215,33 +230,104 @@ def _get_cursor() -> JSONResponseCursorPaginator:
     return JSONResponseCursorPaginator(cursor_path="next_page_token", cursor_param="page_token")
 
 
-def _rows(items: Any) -> list[Row]:
-    return list(items) if isinstance(items, list) else [items]
+def _epoch_ms(value: datetime) -> int:
+    return int((value - _EPOCH).total_seconds() * 1000)
+
+
+def _run_version_time(row: Row) -> datetime | None:
+    """When a run last changed as far as its row shows: its end, else its start."""
+    times = [t for t in (row["start_time"], row["end_time"]) if t is not None]
+    return max(times) if times else None
 
 
 @dlt.source(name="mlflow", max_table_nesting=0)
-def mlflow_source(base_url: str, session: requests.Session | None = None) -> Any:
-    """The ``raw_mlflow`` resources: everything the tracking server lists (active experiments)."""
-    client = mlflow_client(base_url, session)
+def mlflow_source(
+    base_url: str,
+    session: requests.Session | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    incremental: bool = False,
+    since: datetime | None = None,
+    rate_limit: RateLimitPolicy | None = None,
+) -> Any:
+    """The ``raw_mlflow`` resources: everything the tracking server lists (active experiments).
+
+    ``incremental``: experiments, registered models and model versions are listed whole (few)
+    and only those updated since the last load are kept (``last_update_time`` /
+    ``last_updated_timestamp``); runs are searched per experiment with
+    ``attributes.start_time >= cursor`` and ``attributes.end_time >= cursor`` (runs started or
+    finished since; MLflow filters have no OR), the cursor being the latest start or end seen in
+    that experiment. ``model_aliases`` is always the whole current view (replaced each load).
+    ``since`` bounds the first load of runs only.
+    """
+    client = mlflow_client(base_url, session, token, username, password, rate_limit)
     salt = resolve_salt()
+    lazy: dict[str, Any] = {}
+
+    def book(with_since: bool = False) -> CursorBook:
+        """The cursors; ``since`` bounds only runs: experiments, models and versions are few, and
+        a run of an experiment created before ``since`` still needs its experiment."""
+        key = "runs_book" if with_since else "book"
+        if key not in lazy:
+            lazy[key] = CursorBook(dlt.current.source_state().setdefault("incremental", {}),
+                                   enabled=incremental, since=since if with_since else None)
+        return lazy[key]
+
+    def listed_experiments() -> list[Row]:
+        """All active experiments, listed once per load (experiments and runs both need them)."""
+        if "experiments" not in lazy:
+            log.info("mlflow: experiments")
+            rows: list[Row] = []
+            for page in client.paginate("/api/2.0/mlflow/experiments/search", method="POST",
+                                        json={"max_results": PAGE_SIZE}, paginator=_post_cursor(),
+                                        data_selector="experiments"):
+                rows += [parse_experiment(obj, salt) for obj in page]
+            lazy["experiments"] = rows
+        return lazy["experiments"]
 
     @dlt.resource(name="experiments", primary_key="experiment_id", write_disposition="merge",
                   columns=EXPERIMENT_COLUMNS)
     def experiments() -> Iterator[list[Row]]:
-        log.info("mlflow: experiments")
-        for page in client.paginate("/api/2.0/mlflow/experiments/search", method="POST",
-                                    json={"max_results": PAGE_SIZE}, paginator=_post_cursor(),
-                                    data_selector="experiments"):
-            yield [parse_experiment(obj, salt) for obj in page]
+        previous, nxt = book().previous("experiments", "*"), book().next("experiments", "*")
+        rows = [r for r in listed_experiments() if previous.is_new(r["last_update_time"], r["experiment_id"])]
+        for row in rows:
+            nxt.observe(row["last_update_time"], row["experiment_id"])
+        book().save("experiments")
+        yield rows
 
-    @dlt.transformer(name="runs", data_from=experiments, primary_key="run_id", write_disposition="merge",
-                     columns=RUN_COLUMNS)
-    def runs(exps: Any) -> Iterator[list[Row]]:
-        for exp in _rows(exps):
-            body = {"experiment_ids": [exp["experiment_id"]], "max_results": PAGE_SIZE}
-            for page in client.paginate("/api/2.0/mlflow/runs/search", method="POST", json=body,
-                                        paginator=_post_cursor(), data_selector="runs"):
-                yield [parse_run(obj, salt) for obj in page]
+    def search_runs(experiment_id: str, run_filter: str | None) -> Iterator[list[Row]]:
+        body: dict[str, Any] = {"experiment_ids": [experiment_id], "max_results": PAGE_SIZE}
+        if run_filter:
+            body["filter"] = run_filter
+        for page in client.paginate("/api/2.0/mlflow/runs/search", method="POST", json=body,
+                                    paginator=_post_cursor(), data_selector="runs"):
+            yield [parse_run(obj, salt) for obj in page]
+
+    @dlt.resource(name="runs", primary_key="run_id", write_disposition="merge", columns=RUN_COLUMNS)
+    def runs() -> Iterator[list[Row]]:
+        for exp in listed_experiments():
+            exp_id = exp["experiment_id"]
+            previous, nxt = book(True).previous("runs", exp_id), book(True).next("runs", exp_id)
+            if previous.value is None:
+                searches: list[str | None] = [None]
+            else:
+                bound = _epoch_ms(previous.value)
+                searches = [f"attributes.start_time >= {bound}", f"attributes.end_time >= {bound}"]
+                log.info("mlflow: runs of experiment %s started or ended since %s", exp_id,
+                         f"{previous.value:%Y-%m-%d %H:%M:%S}Z")
+            seen: set[str] = set()
+            for run_filter in searches:
+                for number, rows in enumerate(search_runs(exp_id, run_filter), start=1):
+                    log.info("mlflow: experiment %s: runs page %d (%d listed)", exp_id, number, len(rows))
+                    rows = [r for r in rows if r["run_id"] not in seen
+                            and previous.is_new(_run_version_time(r), r["run_id"])]
+                    for row in rows:
+                        seen.add(row["run_id"])
+                        nxt.observe(_run_version_time(row), row["run_id"])
+                    if rows:
+                        yield rows
+        book(True).save("runs")
 
     def registered_model_pages() -> Iterator[Any]:
         yield from client.paginate("/api/2.0/mlflow/registered-models/search", params={"max_results": PAGE_SIZE},
@@ -251,16 +337,28 @@ def mlflow_source(base_url: str, session: requests.Session | None = None) -> Any
                   columns=REGISTERED_MODEL_COLUMNS)
     def registered_models() -> Iterator[list[Row]]:
         log.info("mlflow: registered models")
+        previous, nxt = book().previous("registered_models", "*"), book().next("registered_models", "*")
         for page in registered_model_pages():
-            yield [parse_registered_model(obj, salt) for obj in page]
+            rows = [parse_registered_model(obj, salt) for obj in page]
+            rows = [r for r in rows if previous.is_new(r["last_updated_time"], r["name"])]
+            for row in rows:
+                nxt.observe(row["last_updated_time"], row["name"])
+            yield rows
+        book().save("registered_models")
 
     @dlt.resource(name="model_versions", primary_key=("name", "version"), write_disposition="merge",
                   columns=MODEL_VERSION_COLUMNS)
     def model_versions() -> Iterator[list[Row]]:
         log.info("mlflow: model versions")
+        previous, nxt = book().previous("model_versions", "*"), book().next("model_versions", "*")
         for page in client.paginate("/api/2.0/mlflow/model-versions/search", params={"max_results": PAGE_SIZE},
                                     paginator=_get_cursor(), data_selector="model_versions"):
-            yield [parse_model_version(obj) for obj in page]
+            rows = [parse_model_version(obj) for obj in page]
+            rows = [r for r in rows if previous.is_new(r["last_updated_time"], f"{r['name']}:{r['version']}")]
+            for row in rows:
+                nxt.observe(row["last_updated_time"], f"{row['name']}:{row['version']}")
+            yield rows
+        book().save("model_versions")
 
     @dlt.resource(name="model_aliases", primary_key=("name", "alias"), write_disposition="replace",
                   columns=MODEL_ALIAS_COLUMNS)

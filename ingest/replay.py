@@ -403,6 +403,9 @@ class ReplayServer:
 def _handler_for(server_state: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in separate writes; with Nagle on, each keep-alive request
+        # waits out the client's delayed ACK (~40 ms a request on loopback)
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -1,18 +1,33 @@
-"""The loader command: load a written organisation (or recordings) into the DuckDB warehouse.
+"""The loader command: load your systems (live mode) or a written organisation (recorded mode)
+into the DuckDB warehouse.
 
-    python -m ingest.run --recorded DIR [--db PATH] [--catalog DIR] [--only git,github,jira,mlflow]
+    python -m ingest.run [--only git,github,jira,mlflow,files] [--since 2025-01-01]
+                         [--full-refresh] [--db PATH] [--catalog DIR]
+    python -m ingest.run --recorded DIR [--db PATH] [--catalog DIR] [--only ...]
 
-``DIR`` is what ``ingest.demo.writers.write_organisation`` wrote: ``DIR/git/<repo>`` (git
-repositories), ``DIR/recorded/*.jsonl`` (cassettes) and ``DIR/recorded/sources.json`` (the base
-URLs they were recorded against). The catalog (``--catalog``, default env
-``MLOPS_KPIS_CATALOG_DIR`` or ``catalog/``) says which git repositories, GitHub repositories and
-Jira projects belong to the ML projects; MLflow is loaded whole. Each source runs as its own dlt
-pipeline into the DuckDB file (``--db``, default env ``MLOPS_KPIS_DB`` or
-``build/warehouse.duckdb``), datasets ``raw_git``, ``raw_github``, ``raw_jira``, ``raw_mlflow``.
+Live mode (no ``--recorded``) loads every configured source, or those named by ``--only``:
+local git clones, GitHub (or GitHub Enterprise) REST, Jira Cloud REST v3, an MLflow tracking
+server, and deployment/incident files. Settings come from ``.dlt/config.toml``, credentials
+from ``.dlt/secrets.toml`` or environment variables (``ingest.settings``). Each source is its
+own dlt pipeline into the DuckDB file (``--db``, default env ``MLOPS_KPIS_DB`` or
+``build/warehouse.duckdb``), datasets ``raw_git``, ``raw_github``, ``raw_jira``, ``raw_mlflow``,
+``raw_files``. Loads are incremental: a rerun reads only what changed since the last one
+(cursors kept in dlt's pipeline state, docs/data-contracts.md section 5); ``--since`` bounds
+the first load, ``--full-refresh`` reads everything again. Credentials are checked before any
+loading; a refused one ends the command with one line naming the source and what to check.
+The summary gives, per table, the rows loaded by this run, how many of them are new and the
+total.
 
-Why recorded mode goes through HTTP clients at all: the GitHub/Jira/MLflow sources get a
-``requests.Session`` with ``ingest.replay`` mounted, so the very code that reads the live APIs
-(requests, pagination, parsing) is what loads the demo.
+Recorded mode: ``DIR`` is what ``ingest.demo.writers.write_organisation`` wrote: ``DIR/git/<repo>``
+(git repositories), ``DIR/recorded/*.jsonl`` (cassettes), ``DIR/recorded/sources.json`` (the
+base URLs they were recorded against) and optionally ``DIR/files/deployments*.csv|jsonl`` and
+``DIR/files/incidents*.csv|jsonl``. The GitHub/Jira/MLflow sources get a ``requests.Session``
+with ``ingest.replay`` mounted, so the very code that reads the live APIs (requests,
+pagination, parsing) is what loads the demo; recorded loads are always whole (no cursors).
+
+The catalog (``--catalog``, default env ``MLOPS_KPIS_CATALOG_DIR`` or ``catalog/``) says which
+git repositories, GitHub repositories and Jira projects belong to the ML projects; MLflow is
+loaded whole.
 """
 
 from __future__ import annotations
@@ -23,8 +38,10 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +49,25 @@ import dlt
 import duckdb
 import requests
 
+from ingest.http import SourceConfigError, describe_failure
 from ingest.replay import replay_session
 
 log = logging.getLogger(__name__)
 
-SOURCES: tuple[str, ...] = ("git", "github", "jira", "mlflow")
-DATASETS: dict[str, str] = {"git": "raw_git", "github": "raw_github", "jira": "raw_jira", "mlflow": "raw_mlflow"}
+SOURCES: tuple[str, ...] = ("git", "github", "jira", "mlflow", "files")
+DATASETS: dict[str, str] = {"git": "raw_git", "github": "raw_github", "jira": "raw_jira", "mlflow": "raw_mlflow",
+                            "files": "raw_files"}
 CATALOG_ENV = "MLOPS_KPIS_CATALOG_DIR"
 DB_ENV = "MLOPS_KPIS_DB"
 DEFAULT_CATALOG_DIR = Path("catalog")
 DEFAULT_DB = Path("build/warehouse.duckdb")
 MAPPINGS_FILE = "project_mappings.csv"
 SOURCES_FILE = "sources.json"
+FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+
+#: exit codes: a source failed while loading; credentials or configuration refused up front
+EXIT_LOAD_FAILED = 1
+EXIT_CHECK_FAILED = 2
 
 
 @dataclass(frozen=True)
@@ -105,10 +129,18 @@ def _pipeline(source_name: str, db_path: Path) -> dlt.Pipeline:
     )
 
 
+def recorded_files(recorded_dir: Path, kind: str) -> list[str]:
+    """``DIR/files/<kind>*.csv|jsonl|ndjson`` of a written organisation (none is fine)."""
+    folder = Path(recorded_dir) / "files"
+    if not folder.is_dir():
+        return []
+    return sorted(str(p) for p in folder.glob(f"{kind}*") if p.suffix.lower() in FILE_SUFFIXES)
+
+
 def _build_source(
     name: str, recorded_dir: Path, selection: CatalogSelection, urls: dict[str, str], session: requests.Session
 ) -> Any | None:
-    """The dlt source for ``name``, or None when the catalog asks for nothing of it."""
+    """The dlt source for ``name`` in recorded mode, or None when there is nothing of it."""
     if name == "git":
         from ingest.git_repos import git_source
 
@@ -135,6 +167,13 @@ def _build_source(
         from ingest.mlflow_tracking import mlflow_source
 
         return mlflow_source(urls["mlflow_base_url"], session=session)
+    if name == "files":
+        from ingest.files import files_source
+
+        deployments, incidents = recorded_files(recorded_dir, "deployments"), recorded_files(recorded_dir, "incidents")
+        if not (deployments or incidents):
+            return None
+        return files_source(deployments, incidents)
     raise ValueError(f"unknown source {name!r}; expected one of {', '.join(SOURCES)}")
 
 
@@ -157,7 +196,8 @@ def table_counts(db_path: Path, datasets: Sequence[str]) -> dict[str, int]:
 
 
 def load_all(recorded_dir: Path, db_path: Path, catalog_dir: Path, only: set[str] | None = None) -> dict[str, int]:
-    """Load the chosen sources (all by default) and return ``dataset.table`` -> rows after it."""
+    """Recorded mode: load the chosen sources (all by default) and return ``dataset.table`` ->
+    rows after it."""
     chosen = [s for s in SOURCES if only is None or s in only]
     unknown = sorted(set(only or ()) - set(SOURCES))
     if unknown:
@@ -167,8 +207,9 @@ def load_all(recorded_dir: Path, db_path: Path, catalog_dir: Path, only: set[str
     recorded_dir, db_path = Path(recorded_dir), Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     selection = read_catalog(Path(catalog_dir))
-    urls = read_base_urls(recorded_dir) if set(chosen) - {"git"} else {}
-    session = recorded_session(recorded_dir) if set(chosen) - {"git"} else requests.Session()
+    api = set(chosen) & {"github", "jira", "mlflow"}
+    urls = read_base_urls(recorded_dir) if api else {}
+    session = recorded_session(recorded_dir) if api else requests.Session()
     for name in chosen:
         source = _build_source(name, recorded_dir, selection, urls, session)
         if source is None:
@@ -184,6 +225,216 @@ def load_all(recorded_dir: Path, db_path: Path, catalog_dir: Path, only: set[str
     return counts
 
 
+# ---------------------------------------------------------------------------------------------
+# Live mode
+
+
+@dataclass
+class TableSummary:
+    table: str  # dataset.table
+    loaded: int  # rows written by this run (new or updated)
+    new: int  # rows the table did not have before
+    total: int  # rows after the run
+
+
+@dataclass
+class LoadReport:
+    """What a live load did: per table, and per source the failure (if any)."""
+
+    tables: list[TableSummary] = field(default_factory=list)
+    loaded_sources: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # source -> why not configured
+    failures: dict[str, str] = field(default_factory=dict)  # source -> one line
+    failed_before_loading: bool = False  # configuration or credentials refused: nothing loaded
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def loaded(self, table: str) -> int:
+        return next((t.loaded for t in self.tables if t.table == table), 0)
+
+    def new(self, table: str) -> int:
+        return next((t.new for t in self.tables if t.table == table), 0)
+
+    def total(self, table: str) -> int:
+        return next((t.total for t in self.tables if t.table == table), 0)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """``2025-01-01`` or an ISO date-time (UTC when no offset) -> tz-aware UTC."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--since {value!r}: expected a date like 2025-01-01") from exc
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _live_source(name: str, settings: Any, selection: CatalogSelection, since: datetime | None,
+                 full_refresh: bool) -> Any:
+    incremental = not full_refresh
+    if name == "git":
+        from ingest.git_repos import git_source
+
+        paths = settings.git_paths(selection.git_repos)
+        missing = {repo: path for repo, path in paths.items() if not Path(path).exists()}
+        if missing:
+            raise SourceConfigError("git: clone(s) not found: " + ", ".join(f"{r} at {p}" for r, p in missing.items())
+                                    + "; check [sources.git] repos")
+        not_in_catalog = sorted(set(paths) - set(selection.git_repos))
+        if not_in_catalog:
+            log.warning("git: %s not in the catalog (git_repo): loaded, but assigned to no project",
+                        ", ".join(not_in_catalog))
+        return git_source(paths, since=since, default_branches=settings.git_default_branches,
+                          incremental=True, fetch=settings.git_fetch, full_refresh=full_refresh)
+    if name == "github":
+        from ingest.github import github_source
+
+        return github_source(selection.github_repos, settings.github_base_url, token=settings.github_token,
+                             incremental=incremental, since=since, rate_limit=settings.github_rate_limit)
+    if name == "jira":
+        from ingest.jira import jira_source
+
+        return jira_source(selection.jira_projects, settings.jira_base_url, email=settings.jira_email,
+                           token=settings.jira_api_token, incremental=incremental, since=since,
+                           time_zone=settings.jira_time_zone, rate_limit=settings.jira_rate_limit)
+    if name == "mlflow":
+        from ingest.mlflow_tracking import mlflow_source
+
+        return mlflow_source(settings.mlflow_tracking_uri, token=settings.mlflow_token,
+                             username=settings.mlflow_username, password=settings.mlflow_password,
+                             incremental=incremental, since=since, rate_limit=settings.mlflow_rate_limit)
+    if name == "files":
+        from ingest.files import files_source
+
+        return files_source(settings.files_deployments, settings.files_incidents,
+                            on_bad_rows=settings.files_on_bad_rows, full_refresh=full_refresh)
+    raise ValueError(f"unknown source {name!r}")
+
+
+def check_source(name: str, settings: Any) -> None:
+    """Prove a source's URL and credentials with one cheap request (raises on refusal)."""
+    if name == "github":
+        from ingest.github import check_access, github_client
+
+        quota = check_access(github_client(settings.github_base_url, token=settings.github_token,
+                                           rate_limit=settings.github_rate_limit))
+        log.info("github: %s answers; %s of %s requests left this hour", settings.github_base_url,
+                 quota.get("remaining"), quota.get("limit"))
+    elif name == "jira":
+        from ingest.jira import check_access, jira_client
+
+        me = check_access(jira_client(settings.jira_base_url, email=settings.jira_email,
+                                      token=settings.jira_api_token, rate_limit=settings.jira_rate_limit))
+        settings.jira_time_zone = me.get("time_zone")
+        log.info("jira: %s answers (user time zone %s)", settings.jira_base_url, settings.jira_time_zone)
+    elif name == "mlflow":
+        from ingest.mlflow_tracking import check_access, mlflow_client
+
+        check_access(mlflow_client(settings.mlflow_tracking_uri, token=settings.mlflow_token,
+                                   username=settings.mlflow_username, password=settings.mlflow_password,
+                                   rate_limit=settings.mlflow_rate_limit))
+        log.info("mlflow: %s answers", settings.mlflow_tracking_uri)
+
+
+def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    trace = pipeline.last_trace
+    info = trace.last_normalize_info if trace is not None else None
+    counts = dict(getattr(info, "row_counts", None) or {})
+    return {table: int(n) for table, n in counts.items() if not table.startswith("_dlt")}
+
+
+def load_live(db_path: Path, catalog_dir: Path, only: set[str] | None = None, since: datetime | None = None,
+              full_refresh: bool = False, settings: Any | None = None) -> LoadReport:
+    """Live mode: check, then load, every configured source (or ``only`` those); never raises
+    for a source's failure: it is in ``report.failures`` as one line."""
+    from ingest.settings import read_settings
+
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    report = LoadReport()
+    settings = settings or read_settings()
+    selection = read_catalog(Path(catalog_dir))
+    why_not = settings.configured(selection)
+    unknown = sorted(set(only or ()) - set(SOURCES))
+    if unknown:
+        raise SourceConfigError(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}")
+    chosen: list[str] = []
+    for name in SOURCES:
+        if only is not None and name not in only:
+            continue
+        if why_not[name] is None:
+            chosen.append(name)
+        elif only is not None:
+            report.failures[name] = f"{name}: not configured: {why_not[name]}"
+            report.failed_before_loading = True
+        else:
+            report.skipped[name] = why_not[name] or ""
+            log.info("%s: skipped (%s)", name, why_not[name])
+    if report.failures:
+        return report
+    if not chosen:
+        report.failures["config"] = ("nothing to load: no source is configured (see README, "
+                                     "'Use it on your own data', and .dlt/config.toml)")
+        report.failed_before_loading = True
+        return report
+    for name in chosen:  # credentials first: a refused token stops before anything is loaded
+        try:
+            check_source(name, settings)
+        except Exception as exc:  # noqa: BLE001 - reported as one line
+            report.failures[name] = describe_failure(name, exc)
+    if report.failures:
+        report.failed_before_loading = True
+        return report
+    before = table_counts(db_path, [DATASETS[s] for s in chosen])
+    for name in chosen:
+        started = time.monotonic()
+        try:
+            pipeline = _pipeline(name, db_path)  # first: the source's state is this pipeline's
+            source = _live_source(name, settings, selection, since, full_refresh)
+            log.info("%s: loading into %s (%s)", name, db_path, DATASETS[name])
+            info = pipeline.run(source)
+            info.raise_on_failed_jobs()
+            for table, n in sorted(_row_counts(pipeline).items()):
+                report.tables.append(TableSummary(f"{DATASETS[name]}.{table}", n, 0, 0))
+            report.loaded_sources.append(name)
+        except Exception as exc:  # noqa: BLE001 - one line per failed source; the others still load
+            log.debug("%s failed", name, exc_info=True)
+            report.failures[name] = describe_failure(name, exc)
+        report.seconds[name] = time.monotonic() - started
+    after = table_counts(db_path, [DATASETS[s] for s in chosen])
+    by_table = {t.table: t for t in report.tables}
+    for table, total in after.items():
+        summary = by_table.get(table)
+        if summary is None:
+            summary = by_table[table] = TableSummary(table, 0, 0, 0)
+            report.tables.append(summary)
+        summary.total = total
+        summary.new = total - before.get(table, 0)
+    report.tables = sorted((t for t in report.tables if t.table in after), key=lambda t: t.table)
+    return report
+
+
+def format_report(report: LoadReport) -> str:
+    width = max([len("table")] + [len(t.table) for t in report.tables])
+    lines = [f"{'table':<{width}}  {'loaded':>8}  {'new':>8}  {'total':>8}"]
+    lines += [f"{t.table:<{width}}  {t.loaded:>8}  {t.new:>8}  {t.total:>8}" for t in report.tables]
+    for name in report.loaded_sources:
+        lines.append(f"{name}: loaded in {report.seconds.get(name, 0):.1f} s")
+    for name, why in report.skipped.items():
+        lines.append(f"{name}: skipped ({why})")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
 def _parse_only(value: str | None) -> set[str] | None:
     if not value:
         return None
@@ -195,26 +446,49 @@ def _parse_only(value: str | None) -> set[str] | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ingest.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recorded", required=True, type=Path, metavar="DIR",
-                        help="a written organisation: DIR/git/<repo>, DIR/recorded/*.jsonl, DIR/recorded/sources.json")
+    parser = argparse.ArgumentParser(prog="python -m ingest.run", description=__doc__.split("\n\n")[0],
+                                     epilog="Settings: .dlt/config.toml; credentials: .dlt/secrets.toml or "
+                                            "environment variables (see .dlt/secrets.toml.example).")
+    parser.add_argument("--recorded", type=Path, metavar="DIR", default=None,
+                        help="recorded mode: a written organisation (DIR/git/<repo>, DIR/recorded/*.jsonl, "
+                             "DIR/recorded/sources.json); without it, live mode")
     parser.add_argument("--db", type=Path, default=Path(os.environ.get(DB_ENV) or DEFAULT_DB),
                         help=f"DuckDB file (default: ${DB_ENV} or {DEFAULT_DB})")
     parser.add_argument("--catalog", type=Path, default=Path(os.environ.get(CATALOG_ENV) or DEFAULT_CATALOG_DIR),
                         help=f"folder with project_mappings.csv (default: ${CATALOG_ENV} or {DEFAULT_CATALOG_DIR}/)")
-    parser.add_argument("--only", type=_parse_only, default=None, metavar="git,github,jira,mlflow",
-                        help="comma-separated sources to load (default: all)")
+    parser.add_argument("--only", type=_parse_only, default=None, metavar=",".join(SOURCES),
+                        help="comma-separated sources to load (default: every configured one)")
+    parser.add_argument("--since", type=parse_since, default=None, metavar="DATE",
+                        help="live mode: on a first load, only records from this date (UTC) on; later loads "
+                             "continue from where the last one stopped")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="live mode: ignore the cursors and read everything again (merge: nothing doubles)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings, errors and the summary")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    counts = load_all(args.recorded, args.db, args.catalog, args.only)
-    width = max([len("table")] + [len(t) for t in counts])
-    lines = [f"{'table':<{width}}  {'rows':>8}"] + [f"{t:<{width}}  {n:>8}" for t, n in counts.items()]
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.recorded is not None:
+        counts = load_all(args.recorded, args.db, args.catalog, args.only)
+        width = max([len("table")] + [len(t) for t in counts])
+        lines = [f"{'table':<{width}}  {'rows':>8}"] + [f"{t:<{width}}  {n:>8}" for t, n in counts.items()]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
+    try:
+        report = load_live(args.db, args.catalog, args.only, args.since, args.full_refresh)
+    except (SourceConfigError, FileNotFoundError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_CHECK_FAILED
+    if report.tables or report.loaded_sources:
+        sys.stdout.write(format_report(report))
+    for line in report.failures.values():
+        sys.stderr.write(f"error: {line}\n")
+    if report.failed_before_loading:
+        return EXIT_CHECK_FAILED
+    return EXIT_LOAD_FAILED if report.failures else 0
 
 
 if __name__ == "__main__":
