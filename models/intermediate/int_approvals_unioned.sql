@@ -1,6 +1,6 @@
 -- One row per kickoff record that reached a baseline approval (T3), with the first time it
 -- did, from every tracker. Jira: the kickoff issue's first changelog move into one of var
--- approval_statuses.
+-- approval_statuses. Asana, Notion, Basecamp: int_<tracker>_kickoffs_identified.approved_at.
 with kickoffs as (
     select * from {{ ref('int_kickoffs_unioned') }}
 ),
@@ -24,3 +24,15 @@ select
 from kickoffs
 inner join jira_approvals
     on jira_approvals.kickoff_id = kickoffs.kickoff_id
+union all
+select kickoff_id, source_system, source_record_id, project_id, approved_at
+from {{ ref('int_asana_kickoffs_identified') }}
+where approved_at is not null
+union all
+select kickoff_id, source_system, source_record_id, project_id, approved_at
+from {{ ref('int_notion_kickoffs_identified') }}
+where approved_at is not null
+union all
+select kickoff_id, source_system, source_record_id, project_id, approved_at
+from {{ ref('int_basecamp_kickoffs_identified') }}
+where approved_at is not null

@@ -6,7 +6,8 @@
 --   T3 BASELINE      a kickoff record's first move into an approval status (int_approvals_unioned)
 --   T4 BOOTSTRAP     the root commit of the first-parent line of a project's pipeline repo
 --   T5 OPEN PR       a pull request opened
---   T6 COMMITS TO PR a pull request commit; a run tied to a git commit; a model version
+--   T6 COMMITS TO PR a pull request commit; a run tied to a git commit; a model version; a
+--                    pipeline run (int_pipeline_runs_unioned: Airflow, Kubeflow, SageMaker, Vertex)
 --   T7 OBSERVE       a production deployment
 with kickoffs as (
     select * from {{ ref('int_kickoffs_unioned') }}
@@ -87,6 +88,11 @@ deployments as (
     select * from {{ ref('int_deployments_classified') }}
 ),
 
+pipeline_runs as (
+    select * from {{ ref('int_pipeline_runs_unioned') }}
+    where project_id is not null
+),
+
 events as (
     select project_id, 'T1' as t_code, created_at as occurred_at, source_system,
         'kickoff' as record_type, source_record_id
@@ -122,6 +128,9 @@ events as (
     union all
     select project_id, 'T7', deployed_at, source_system, 'deployment', deployment_id
     from deployments
+    union all
+    select project_id, 'T6', started_at, source_system, 'pipeline_run', source_record_id
+    from pipeline_runs
 ),
 
 steps as (

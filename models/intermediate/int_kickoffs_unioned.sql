@@ -1,6 +1,7 @@
 -- One row per kickoff record (T1: a problem statement / project kickoff) of a catalogued
 -- project, from every tracker. Jira: an issue with one of var kickoff_labels, of one of var
--- kickoff_issue_types, or listed in the catalog as jira_kickoff_key.
+-- kickoff_issue_types, or listed in the catalog as jira_kickoff_key. Asana, Notion, Basecamp:
+-- int_<tracker>_kickoffs_identified (the rules are there).
 with jira as (
     select * from {{ ref('int_jira_issues_assigned') }}
     where project_id is not null
@@ -19,3 +20,12 @@ select
     summary as title,
     created_at
 from jira
+union all
+select kickoff_id, source_system, source_record_id, project_id, title, created_at
+from {{ ref('int_asana_kickoffs_identified') }}
+union all
+select kickoff_id, source_system, source_record_id, project_id, title, created_at
+from {{ ref('int_notion_kickoffs_identified') }}
+union all
+select kickoff_id, source_system, source_record_id, project_id, title, created_at
+from {{ ref('int_basecamp_kickoffs_identified') }}
