@@ -30,17 +30,17 @@ import io
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.schema.typing import TTableSchemaColumns
 
 from ingest.github import redact_emails
 from ingest.pseudonymise import resolve_salt
+from ingest.columns import table_columns
 
 log = logging.getLogger(__name__)
 
@@ -55,32 +55,24 @@ PRECISIONS = frozenset({"exact", "snapshot"})
 #: quarantined rows kept per file (the count is always exact)
 MAX_QUARANTINED_PER_FILE = 1000
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 
 
-def _cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
-    columns: TTableSchemaColumns = {}
-    for name, data_type in spec:
-        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
-        column["nullable"] = name not in keys
-        columns[name] = column  # type: ignore[assignment]
-    return columns
 
 
-DEPLOYMENT_COLUMNS = _cols(
+DEPLOYMENT_COLUMNS = table_columns(
     [("source_system", "text"), ("deployment_id", "text"), ("project_id", "text"), ("deployed_at", "timestamp"),
      ("environment", "text"), ("status", "text"), ("sha", "text"), ("ref", "text"), ("model_name", "text"),
      ("model_version", "text"), ("description", "text"), ("timestamp_precision", "text"),
      ("source_file", "text"), ("source_line", "bigint")],
     ["source_system", "deployment_id"],
 )
-INCIDENT_COLUMNS = _cols(
+INCIDENT_COLUMNS = table_columns(
     [("source_system", "text"), ("incident_id", "text"), ("project_id", "text"), ("service", "text"),
      ("title", "text"), ("description", "text"), ("severity", "text"), ("created_at", "timestamp"),
      ("resolved_at", "timestamp"), ("source_file", "text"), ("source_line", "bigint")],
     ["source_system", "incident_id"],
 )
-QUARANTINE_COLUMNS = _cols(
+QUARANTINE_COLUMNS = table_columns(
     [("kind", "text"), ("source_file", "text"), ("source_line", "bigint"), ("field", "text"),
      ("problem", "text"), ("record", "text")],
     ["source_file", "source_line"],

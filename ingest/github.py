@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import dlt
 import requests
-from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
@@ -28,6 +27,7 @@ from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
 from ingest.http import RateLimitPolicy, live_session, wait_out_rate_limits
 from ingest.incremental import CursorBook
 from ingest.pseudonymise import person_id, resolve_salt
+from ingest.columns import table_columns
 
 log = logging.getLogger(__name__)
 
@@ -37,56 +37,48 @@ PAGE_SIZE = 100
 
 Row = dict[str, Any]
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
-def _cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
-    columns: TTableSchemaColumns = {}
-    for name, data_type in spec:
-        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
-        column["nullable"] = name not in keys
-        columns[name] = column  # type: ignore[assignment]
-    return columns
 
 
-PULL_REQUEST_COLUMNS = _cols(
+PULL_REQUEST_COLUMNS = table_columns(
     [("repo", "text"), ("id", "bigint"), ("number", "bigint"), ("title", "text"), ("state", "text"),
      ("draft", "bool"), ("author_id", "text"), ("created_at", "timestamp"), ("updated_at", "timestamp"),
      ("closed_at", "timestamp"), ("merged_at", "timestamp"), ("merge_commit_sha", "text"),
      ("head_ref", "text"), ("head_sha", "text"), ("base_ref", "text"), ("labels", "text")],
     ["id"],
 )
-PULL_REQUEST_COMMIT_COLUMNS = _cols(
+PULL_REQUEST_COMMIT_COLUMNS = table_columns(
     [("repo", "text"), ("pr_number", "bigint"), ("sha", "text"), ("position", "bigint"),
      ("author_id", "text"), ("author_date", "timestamp"), ("committer_date", "timestamp"), ("subject", "text")],
     ["repo", "pr_number", "sha"],
 )
-PULL_REQUEST_REVIEW_COLUMNS = _cols(
+PULL_REQUEST_REVIEW_COLUMNS = table_columns(
     [("repo", "text"), ("pr_number", "bigint"), ("id", "bigint"), ("reviewer_id", "text"), ("state", "text"),
      ("submitted_at", "timestamp"), ("commit_id", "text")],
     ["id"],
 )
-DEPLOYMENT_COLUMNS = _cols(
+DEPLOYMENT_COLUMNS = table_columns(
     [("repo", "text"), ("id", "bigint"), ("sha", "text"), ("ref", "text"), ("task", "text"),
      ("environment", "text"), ("description", "text"), ("creator_id", "text"), ("created_at", "timestamp"),
      ("updated_at", "timestamp"), ("payload", "text"), ("model_name", "text"), ("model_version", "text"),
      ("production_environment", "bool")],
     ["id"],
 )
-DEPLOYMENT_STATUS_COLUMNS = _cols(
+DEPLOYMENT_STATUS_COLUMNS = table_columns(
     [("repo", "text"), ("deployment_id", "bigint"), ("id", "bigint"), ("state", "text"), ("environment", "text"),
      ("description", "text"), ("created_at", "timestamp"), ("updated_at", "timestamp")],
     ["id"],
 )
-ISSUE_COLUMNS = _cols(
+ISSUE_COLUMNS = table_columns(
     [("repo", "text"), ("id", "bigint"), ("number", "bigint"), ("title", "text"), ("body", "text"),
      ("state", "text"), ("state_reason", "text"), ("labels", "text"), ("author_id", "text"),
      ("created_at", "timestamp"), ("updated_at", "timestamp"), ("closed_at", "timestamp"),
      ("is_pull_request", "bool")],
     ["id"],
 )
-RELEASE_COLUMNS = _cols(
+RELEASE_COLUMNS = table_columns(
     [("repo", "text"), ("id", "bigint"), ("tag_name", "text"), ("target_commitish", "text"), ("name", "text"),
      ("draft", "bool"), ("prerelease", "bool"), ("author_id", "text"), ("created_at", "timestamp"),
      ("published_at", "timestamp")],

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dlt
 import requests
-from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.sources.helpers.rest_client.auth import HttpBasicAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator, OffsetPaginator
@@ -29,13 +28,13 @@ from requests import Response
 from ingest.http import RateLimitPolicy, live_session, wait_out_rate_limits
 from ingest.incremental import CursorBook
 from ingest.pseudonymise import person_id, resolve_salt
+from ingest.columns import table_columns
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 Row = dict[str, Any]
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PLAIN_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # ADF nodes whose children are blocks: separated by blank lines (doc) or newlines (lists, cells)
@@ -44,23 +43,16 @@ _BLOCK_SEPARATORS = {"doc": "\n\n", "blockquote": "\n\n", "panel": "\n\n", "expa
                      "table": "\n", "tableRow": " | ", "layoutSection": "\n\n", "layoutColumn": "\n\n"}
 
 
-def _cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
-    columns: TTableSchemaColumns = {}
-    for name, data_type in spec:
-        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
-        column["nullable"] = name not in keys
-        columns[name] = column  # type: ignore[assignment]
-    return columns
 
 
-ISSUE_COLUMNS = _cols(
+ISSUE_COLUMNS = table_columns(
     [("id", "text"), ("key", "text"), ("project_key", "text"), ("issue_type", "text"), ("summary", "text"),
      ("description_text", "text"), ("status", "text"), ("status_category", "text"), ("labels", "text"),
      ("priority", "text"), ("reporter_id", "text"), ("created_at", "timestamp"), ("updated_at", "timestamp"),
      ("resolved_at", "timestamp")],
     ["id"],
 )
-CHANGELOG_COLUMNS = _cols(
+CHANGELOG_COLUMNS = table_columns(
     [("issue_id", "text"), ("issue_key", "text"), ("history_id", "text"), ("item_index", "bigint"),
      ("field", "text"), ("field_type", "text"), ("from_value", "text"), ("from_string", "text"),
      ("to_value", "text"), ("to_string", "text"), ("author_id", "text"), ("created_at", "timestamp")],

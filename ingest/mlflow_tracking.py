@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import dlt
 import requests
-from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth, HttpBasicAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
@@ -30,6 +29,7 @@ from requests import Response
 from ingest.http import RateLimitPolicy, live_session, wait_out_rate_limits
 from ingest.incremental import CursorBook
 from ingest.pseudonymise import person_id, resolve_salt
+from ingest.columns import table_columns
 
 log = logging.getLogger(__name__)
 
@@ -46,40 +46,32 @@ IDENTITY_TAGS = frozenset({"mlflow.user", "mlflow.databricks.notebookPath", "mlf
 _EXTRACTED_TAGS = frozenset({GIT_COMMIT_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, RUN_NAME_TAG})
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
-def _cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
-    columns: TTableSchemaColumns = {}
-    for name, data_type in spec:
-        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
-        column["nullable"] = name not in keys
-        columns[name] = column  # type: ignore[assignment]
-    return columns
 
 
-EXPERIMENT_COLUMNS = _cols(
+EXPERIMENT_COLUMNS = table_columns(
     [("experiment_id", "text"), ("name", "text"), ("lifecycle_stage", "text"), ("artifact_location", "text"),
      ("creation_time", "timestamp"), ("last_update_time", "timestamp")],
     ["experiment_id"],
 )
-RUN_COLUMNS = _cols(
+RUN_COLUMNS = table_columns(
     [("run_id", "text"), ("experiment_id", "text"), ("run_name", "text"), ("user_id", "text"), ("status", "text"),
      ("lifecycle_stage", "text"), ("start_time", "timestamp"), ("end_time", "timestamp"), ("git_commit", "text"),
      ("source_name", "text"), ("source_type", "text"), ("tags", "text"), ("metrics", "text")],
     ["run_id"],
 )
-REGISTERED_MODEL_COLUMNS = _cols(
+REGISTERED_MODEL_COLUMNS = table_columns(
     [("name", "text"), ("description", "text"), ("creation_time", "timestamp"), ("last_updated_time", "timestamp")],
     ["name"],
 )
-MODEL_VERSION_COLUMNS = _cols(
+MODEL_VERSION_COLUMNS = table_columns(
     [("name", "text"), ("version", "bigint"), ("creation_time", "timestamp"), ("last_updated_time", "timestamp"),
      ("current_stage", "text"), ("status", "text"), ("run_id", "text"), ("source", "text")],
     ["name", "version"],
 )
-MODEL_ALIAS_COLUMNS = _cols(
+MODEL_ALIAS_COLUMNS = table_columns(
     [("name", "text"), ("alias", "text"), ("version", "bigint"), ("observed_at", "timestamp")],
     ["name", "alias"],
 )
