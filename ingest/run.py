@@ -11,7 +11,12 @@ server, and deployment/incident files. Settings come from ``.dlt/config.toml``, 
 from ``.dlt/secrets.toml`` or environment variables (``ingest.settings``). Each source is its
 own dlt pipeline into the DuckDB file (``--db``, default env ``MLOPS_KPIS_DB`` or
 ``build/warehouse.duckdb``), datasets ``raw_git``, ``raw_github``, ``raw_jira``, ``raw_mlflow``,
-``raw_files``. Loads are incremental: a rerun reads only what changed since the last one
+``raw_files``. Further sources, each skipped unless its ``[sources.<name>]`` section (and
+secret) is set: ``asana``, ``notion``, ``basecamp`` (catalog keys ``asana_project``,
+``notion_database``, ``basecamp_project``), ``notebooks``, ``tensorboard``, ``wandb`` (local
+paths), ``airflow`` (catalog ``airflow_dag``), ``kubeflow`` and ``drops`` (a folder of cloud
+exports: ``raw_sagemaker``, ``raw_vertex``, ``raw_databricks``, ``raw_monitoring``); these load
+whole each time (merge or replace on the systems' keys). Loads are incremental: a rerun reads only what changed since the last one
 (cursors kept in dlt's pipeline state, docs/data-contracts.md section 5); ``--since`` bounds
 the first load, ``--full-refresh`` reads everything again. Credentials are checked before any
 loading; a refused one ends the command with one line naming the source and what to check.
@@ -54,9 +59,18 @@ from ingest.replay import replay_session
 
 log = logging.getLogger(__name__)
 
-SOURCES: tuple[str, ...] = ("git", "github", "jira", "mlflow", "files")
+#: what recorded mode can load (a written organisation holds only these)
+RECORDED_SOURCES: tuple[str, ...] = ("git", "github", "jira", "mlflow", "files")
+#: what live mode can load: the recorded ones, then the issue-6 sources (each skipped unless configured)
+SOURCES: tuple[str, ...] = RECORDED_SOURCES + ("asana", "notion", "basecamp", "notebooks", "tensorboard", "wandb",
+                                               "airflow", "kubeflow", "drops")
 DATASETS: dict[str, str] = {"git": "raw_git", "github": "raw_github", "jira": "raw_jira", "mlflow": "raw_mlflow",
-                            "files": "raw_files"}
+                            "files": "raw_files", "asana": "raw_asana", "notion": "raw_notion",
+                            "basecamp": "raw_basecamp", "notebooks": "raw_notebooks", "tensorboard": "raw_tensorboard",
+                            "wandb": "raw_wandb", "airflow": "raw_airflow", "kubeflow": "raw_kubeflow"}
+#: ``drops`` loads one dataset per platform subfolder of its folder (``ingest.cloud_exports``)
+DROP_DATASETS: dict[str, str] = {"sagemaker": "raw_sagemaker", "vertex": "raw_vertex",
+                                 "databricks": "raw_databricks", "monitoring": "raw_monitoring"}
 CATALOG_ENV = "MLOPS_KPIS_CATALOG_DIR"
 DB_ENV = "MLOPS_KPIS_DB"
 DEFAULT_CATALOG_DIR = Path("catalog")
@@ -77,6 +91,15 @@ class CatalogSelection:
     git_repos: list[str] = field(default_factory=list)
     github_repos: list[str] = field(default_factory=list)
     jira_projects: list[str] = field(default_factory=list)
+    asana_projects: list[str] = field(default_factory=list)
+    notion_databases: list[str] = field(default_factory=list)
+    basecamp_projects: list[str] = field(default_factory=list)
+    airflow_dags: list[str] = field(default_factory=list)
+
+
+#: catalog object types read as-is into a CatalogSelection field
+_KEYED_TYPES = {"asana_project": "asana_projects", "notion_database": "notion_databases",
+                "basecamp_project": "basecamp_projects", "airflow_dag": "airflow_dags"}
 
 
 def read_catalog(catalog_dir: Path) -> CatalogSelection:
@@ -88,6 +111,7 @@ def read_catalog(catalog_dir: Path) -> CatalogSelection:
     git: set[str] = set()
     github: set[str] = set()
     jira: set[str] = set()
+    keyed: dict[str, set[str]] = {f: set() for f in _KEYED_TYPES.values()}
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             kind, key = (row.get("object_type") or "").strip(), (row.get("object_key") or "").strip()
@@ -101,7 +125,10 @@ def read_catalog(catalog_dir: Path) -> CatalogSelection:
                 jira.add(key)
             elif kind == "jira_kickoff_key":
                 jira.add(key.rsplit("-", 1)[0])
-    return CatalogSelection(sorted(git), sorted(github), sorted(jira))
+            elif kind in _KEYED_TYPES:
+                keyed[_KEYED_TYPES[kind]].add(key)
+    return CatalogSelection(sorted(git), sorted(github), sorted(jira),
+                            **{f: sorted(keys) for f, keys in keyed.items()})
 
 
 def read_base_urls(recorded_dir: Path) -> dict[str, str]:
@@ -120,11 +147,16 @@ def recorded_session(recorded_dir: Path) -> requests.Session:
     return replay_session([Path(recorded_dir) / "recorded"])
 
 
-def _pipeline(source_name: str, db_path: Path) -> dlt.Pipeline:
+def datasets_of(source_name: str) -> list[str]:
+    """The datasets a source loads into (one, but ``drops``: one per platform)."""
+    return list(DROP_DATASETS.values()) if source_name == "drops" else [DATASETS[source_name]]
+
+
+def _pipeline(source_name: str, db_path: Path, dataset: str | None = None) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=f"mlops_kpis_{source_name}",
         destination=dlt.destinations.duckdb(str(db_path)),
-        dataset_name=DATASETS[source_name],
+        dataset_name=dataset or DATASETS[source_name],
         pipelines_dir=str(db_path.parent / ".dlt_pipelines"),
     )
 
@@ -174,7 +206,7 @@ def _build_source(
         if not (deployments or incidents):
             return None
         return files_source(deployments, incidents)
-    raise ValueError(f"unknown source {name!r}; expected one of {', '.join(SOURCES)}")
+    raise ValueError(f"unknown source {name!r}; expected one of {', '.join(RECORDED_SOURCES)}")
 
 
 def table_counts(db_path: Path, datasets: Sequence[str]) -> dict[str, int]:
@@ -198,10 +230,11 @@ def table_counts(db_path: Path, datasets: Sequence[str]) -> dict[str, int]:
 def load_all(recorded_dir: Path, db_path: Path, catalog_dir: Path, only: set[str] | None = None) -> dict[str, int]:
     """Recorded mode: load the chosen sources (all by default) and return ``dataset.table`` ->
     rows after it."""
-    chosen = [s for s in SOURCES if only is None or s in only]
-    unknown = sorted(set(only or ()) - set(SOURCES))
+    chosen = [s for s in RECORDED_SOURCES if only is None or s in only]
+    unknown = sorted(set(only or ()) - set(RECORDED_SOURCES))
     if unknown:
-        raise ValueError(f"unknown source(s) {unknown}; expected some of {', '.join(SOURCES)}")
+        raise ValueError(f"unknown source(s) {unknown} in recorded mode; expected some of "
+                         f"{', '.join(RECORDED_SOURCES)}")
     # A loader run should not phone home; an explicit setting still wins.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     recorded_dir, db_path = Path(recorded_dir), Path(db_path)
@@ -313,6 +346,73 @@ def _live_source(name: str, settings: Any, selection: CatalogSelection, since: d
 
         return files_source(settings.files_deployments, settings.files_incidents,
                             on_bad_rows=settings.files_on_bad_rows, full_refresh=full_refresh)
+    return _extra_source(name, settings, selection)
+
+
+def _existing(kind: str, paths: dict[str, str], hint: str) -> dict[str, str]:
+    expanded = {n: os.path.expanduser(p) for n, p in sorted(paths.items())}
+    missing = {n: p for n, p in expanded.items() if not Path(p).exists()}
+    if missing:
+        raise SourceConfigError(f"{kind}: not found: " + ", ".join(f"{n} at {p}" for n, p in missing.items())
+                                + f"; check {hint}")
+    return expanded
+
+
+def _extra_source(name: str, settings: Any, selection: CatalogSelection) -> Any:
+    """The issue-6 sources (always whole loads: merge or replace on the systems' own keys)."""
+    if name == "asana":
+        from ingest.asana import DEFAULT_BASE_URL, asana_source
+
+        return asana_source(selection.asana_projects, settings.asana_base_url or DEFAULT_BASE_URL,
+                            token=settings.asana_token)
+    if name == "notion":
+        from ingest.notion import DEFAULT_BASE_URL as NOTION_URL, notion_source
+
+        return notion_source(selection.notion_databases, settings.notion_base_url or NOTION_URL,
+                             token=settings.notion_token)
+    if name == "basecamp":
+        from ingest.basecamp import basecamp_source
+
+        return basecamp_source(selection.basecamp_projects, settings.basecamp_base_url, token=settings.basecamp_token,
+                               user_agent=settings.basecamp_user_agent)
+    if name == "notebooks":
+        from ingest.notebooks import notebooks_source
+
+        repos = _existing("notebooks", settings.notebooks_repos, "[sources.notebooks] repos")
+        if settings.notebooks_burst_gap_minutes is not None:
+            return notebooks_source(repos, burst_gap_minutes=settings.notebooks_burst_gap_minutes)
+        return notebooks_source(repos)
+    if name == "tensorboard":
+        from ingest.tensorboard_logs import tensorboard_source
+
+        return tensorboard_source(_existing("tensorboard", settings.tensorboard_logdirs,
+                                            "[sources.tensorboard] logdirs"))
+    if name == "wandb":
+        from ingest.wandb_runs import wandb_source
+
+        run_dirs = _existing("wandb", settings.wandb_run_dirs, "[sources.wandb] run_dirs")
+        return wandb_source(run_dirs=run_dirs or None,
+                            export_files=[os.path.expanduser(f) for f in settings.wandb_export_files] or None)
+    if name == "airflow":
+        from ingest.airflow import airflow_source
+
+        return airflow_source(selection.airflow_dags, settings.airflow_base_url, username=settings.airflow_username,
+                              password=settings.airflow_password, token=settings.airflow_token)
+    if name == "kubeflow":
+        from ingest.kubeflow import kubeflow_source
+
+        return kubeflow_source(settings.kubeflow_base_url, token=settings.kubeflow_token,
+                               namespace=settings.kubeflow_namespace)
+    if name == "drops":
+        from ingest.cloud_exports import drop_folder_sources
+
+        folder = Path(os.path.expanduser(settings.drops_dir))
+        if not folder.is_dir():
+            raise SourceConfigError(f"drops: folder not found: {folder}; check [sources.drops] dir")
+        sources = drop_folder_sources(folder)
+        if not sources:
+            log.warning("drops: %s has none of sagemaker/, vertex/, databricks/, monitoring/", folder)
+        return sources  # dataset -> source
     raise ValueError(f"unknown source {name!r}")
 
 
@@ -391,23 +491,29 @@ def load_live(db_path: Path, catalog_dir: Path, only: set[str] | None = None, si
     if report.failures:
         report.failed_before_loading = True
         return report
-    before = table_counts(db_path, [DATASETS[s] for s in chosen])
+    datasets = [d for s in chosen for d in datasets_of(s)]
+    before = table_counts(db_path, datasets)
     for name in chosen:
         started = time.monotonic()
         try:
-            pipeline = _pipeline(name, db_path)  # first: the source's state is this pipeline's
-            source = _live_source(name, settings, selection, since, full_refresh)
-            log.info("%s: loading into %s (%s)", name, db_path, DATASETS[name])
-            info = pipeline.run(source)
-            info.raise_on_failed_jobs()
-            for table, n in sorted(_row_counts(pipeline).items()):
-                report.tables.append(TableSummary(f"{DATASETS[name]}.{table}", n, 0, 0))
+            if name == "drops":  # one pipeline per platform dataset
+                runs = [(_pipeline(f"drops_{d}", db_path, d), d, src)
+                        for d, src in _live_source(name, settings, selection, since, full_refresh).items()]
+            else:
+                pipeline = _pipeline(name, db_path)  # first: the source's state is this pipeline's
+                runs = [(pipeline, DATASETS[name], _live_source(name, settings, selection, since, full_refresh))]
+            for pipeline, dataset, source in runs:
+                log.info("%s: loading into %s (%s)", name, db_path, dataset)
+                info = pipeline.run(source)
+                info.raise_on_failed_jobs()
+                for table, n in sorted(_row_counts(pipeline).items()):
+                    report.tables.append(TableSummary(f"{dataset}.{table}", n, 0, 0))
             report.loaded_sources.append(name)
         except Exception as exc:  # noqa: BLE001 - one line per failed source; the others still load
             log.debug("%s failed", name, exc_info=True)
             report.failures[name] = describe_failure(name, exc)
         report.seconds[name] = time.monotonic() - started
-    after = table_counts(db_path, [DATASETS[s] for s in chosen])
+    after = table_counts(db_path, datasets)
     by_table = {t.table: t for t in report.tables}
     for table, total in after.items():
         summary = by_table.get(table)

@@ -109,6 +109,27 @@ class LiveSettings:
     files_deployments: list[str] = field(default_factory=list)
     files_incidents: list[str] = field(default_factory=list)
     files_on_bad_rows: str = "quarantine"
+    # issue-6 sources: trackers (catalog keys + token), experiment files, pipelines, drops
+    asana_base_url: str | None = None  # None: the module's default (app.asana.com)
+    asana_token: str | None = field(default=None, repr=False)
+    notion_base_url: str | None = None  # None: the module's default (api.notion.com)
+    notion_token: str | None = field(default=None, repr=False)
+    basecamp_base_url: str | None = None  # https://3.basecampapi.com/<account id>
+    basecamp_token: str | None = field(default=None, repr=False)
+    basecamp_user_agent: str | None = None
+    notebooks_repos: dict[str, str] = field(default_factory=dict)  # name -> clone path
+    notebooks_burst_gap_minutes: float | None = None
+    tensorboard_logdirs: dict[str, str] = field(default_factory=dict)  # name -> log directory
+    wandb_run_dirs: dict[str, str] = field(default_factory=dict)  # entity/project -> wandb dir
+    wandb_export_files: list[str] = field(default_factory=list)
+    airflow_base_url: str | None = None
+    airflow_username: str | None = field(default=None, repr=False)
+    airflow_password: str | None = field(default=None, repr=False)
+    airflow_token: str | None = field(default=None, repr=False)
+    kubeflow_base_url: str | None = None
+    kubeflow_token: str | None = field(default=None, repr=False)
+    kubeflow_namespace: str | None = None
+    drops_dir: str | None = None  # folder with sagemaker/, vertex/, databricks/, monitoring/
 
     def git_paths(self, catalog_repos: list[str]) -> dict[str, str]:
         """name -> path: ``repos`` as configured, plus each catalog repository found under
@@ -150,7 +171,43 @@ class LiveSettings:
         why["mlflow"] = None if self.mlflow_tracking_uri else "no [sources.mlflow] tracking_uri"
         why["files"] = None if (self.files_deployments or self.files_incidents) else \
             "no [sources.files] deployments or incidents paths"
+        self._configure_extra(catalog, why)
         return why
+
+    def _configure_extra(self, catalog: Any, why: dict[str, str | None]) -> None:
+        """The issue-6 sources: asana, notion, basecamp, notebooks, tensorboard, wandb,
+        airflow, kubeflow, drops."""
+        for name, keys, kind, token, extra in (
+            ("asana", "asana_projects", "asana_project", self.asana_token, None),
+            ("notion", "notion_databases", "notion_database", self.notion_token, None),
+            ("basecamp", "basecamp_projects", "basecamp_project", self.basecamp_token,
+             None if self.basecamp_base_url else "no [sources.basecamp] base_url "
+                                                 "(https://3.basecampapi.com/<account id>)"),
+        ):
+            if extra:
+                why[name] = extra
+            elif not token:
+                why[name] = (f"no [sources.{name}] token (.dlt/secrets.toml or "
+                             f"SOURCES__{name.upper()}__TOKEN)")
+            elif not getattr(catalog, keys, None):
+                why[name] = f"no {kind} in the catalog (project_mappings.csv)"
+            else:
+                why[name] = None
+        why["notebooks"] = None if self.notebooks_repos else \
+            "no [sources.notebooks] repos = {name = \"/path/to/clone\"}"
+        why["tensorboard"] = None if self.tensorboard_logdirs else \
+            "no [sources.tensorboard] logdirs = {name = \"/path/to/logdir\"}"
+        why["wandb"] = None if (self.wandb_run_dirs or self.wandb_export_files) else \
+            "no [sources.wandb] run_dirs = {\"entity/project\" = \"/path/to/wandb\"} or export_files"
+        if not self.airflow_base_url:
+            why["airflow"] = "no [sources.airflow] base_url"
+        elif not getattr(catalog, "airflow_dags", None):
+            why["airflow"] = "no airflow_dag in the catalog (project_mappings.csv)"
+        else:
+            why["airflow"] = None
+        why["kubeflow"] = None if self.kubeflow_base_url else "no [sources.kubeflow] base_url"
+        why["drops"] = None if self.drops_dir else \
+            "no [sources.drops] dir (a folder with sagemaker/, vertex/, databricks/, monitoring/)"
 
 
 def read_settings() -> LiveSettings:
@@ -160,6 +217,13 @@ def read_settings() -> LiveSettings:
         default_branches = _as_mapping(_get("sources.git.default_branches"))
     except (SourceConfigError, ValueError) as exc:
         raise SourceConfigError(f"git: [sources.git] repos / default_branches: {exc}") from exc
+    extra: dict[str, Any] = {}
+    for name, key in (("notebooks", "repos"), ("tensorboard", "logdirs"), ("wandb", "run_dirs")):
+        try:
+            extra[name] = _as_mapping(_get(f"sources.{name}.{key}"))
+        except (SourceConfigError, ValueError) as exc:
+            raise SourceConfigError(f"{name}: [sources.{name}] {key}: {exc}") from exc
+    gap = _get("sources.notebooks.burst_gap_minutes")
     mlflow_uri = _get("sources.mlflow.tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
     return LiveSettings(
         git_repos=git_repos,
@@ -181,4 +245,24 @@ def read_settings() -> LiveSettings:
         files_deployments=_as_list(_get("sources.files.deployments")),
         files_incidents=_as_list(_get("sources.files.incidents")),
         files_on_bad_rows=str(_get("sources.files.on_bad_rows") or "quarantine"),
+        asana_base_url=_get("sources.asana.base_url"),
+        asana_token=_get("sources.asana.token", secret=True),
+        notion_base_url=_get("sources.notion.base_url"),
+        notion_token=_get("sources.notion.token", secret=True),
+        basecamp_base_url=_get("sources.basecamp.base_url"),
+        basecamp_token=_get("sources.basecamp.token", secret=True),
+        basecamp_user_agent=_get("sources.basecamp.user_agent", secret=True) or _get("sources.basecamp.user_agent"),
+        notebooks_repos=extra["notebooks"],
+        notebooks_burst_gap_minutes=float(gap) if gap is not None else None,
+        tensorboard_logdirs=extra["tensorboard"],
+        wandb_run_dirs=extra["wandb"],
+        wandb_export_files=_as_list(_get("sources.wandb.export_files")),
+        airflow_base_url=_get("sources.airflow.base_url"),
+        airflow_username=_get("sources.airflow.username", secret=True) or _get("sources.airflow.username"),
+        airflow_password=_get("sources.airflow.password", secret=True),
+        airflow_token=_get("sources.airflow.token", secret=True),
+        kubeflow_base_url=_get("sources.kubeflow.base_url"),
+        kubeflow_token=_get("sources.kubeflow.token", secret=True),
+        kubeflow_namespace=_get("sources.kubeflow.namespace"),
+        drops_dir=_get("sources.drops.dir"),
     )
