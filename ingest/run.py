@@ -29,6 +29,10 @@ base URLs they were recorded against) and optionally ``DIR/files/deployments*.cs
 ``DIR/files/incidents*.csv|jsonl``. The GitHub/Jira/MLflow sources get a ``requests.Session``
 with ``ingest.replay`` mounted, so the very code that reads the live APIs (requests,
 pagination, parsing) is what loads the demo; recorded loads are always whole (no cursors).
+When present, recorded mode also loads ``DIR/recorded/notion.jsonl`` and ``airflow.jsonl``
+(base URLs ``notion_base_url`` / ``airflow_base_url`` in ``sources.json``), the catalog's
+``notebook_repo`` repositories under ``DIR/git``, its ``tensorboard_logdir`` folders under
+``DIR/tensorboard`` and the cloud exports of ``DIR/drops`` (``ingest.demo.extra_systems``).
 
 The catalog (``--catalog``, default env ``MLOPS_KPIS_CATALOG_DIR`` or ``catalog/``) says which
 git repositories, GitHub repositories and Jira projects belong to the ML projects; MLflow is
@@ -61,6 +65,10 @@ log = logging.getLogger(__name__)
 
 #: what recorded mode can load (a written organisation holds only these)
 RECORDED_SOURCES: tuple[str, ...] = ("git", "github", "jira", "mlflow", "files")
+#: what recorded mode loads too when the written organisation holds them (ingest.demo.extra_systems):
+#: a Notion / Airflow cassette, notebook repositories under DIR/git, log directories under
+#: DIR/tensorboard, cloud exports under DIR/drops
+RECORDED_EXTRA_SOURCES: tuple[str, ...] = ("notion", "notebooks", "tensorboard", "airflow", "drops")
 #: what live mode can load: the recorded ones, then the issue-6 sources (each skipped unless configured)
 SOURCES: tuple[str, ...] = RECORDED_SOURCES + ("asana", "notion", "basecamp", "notebooks", "tensorboard", "wandb",
                                                "airflow", "kubeflow", "drops")
@@ -95,11 +103,14 @@ class CatalogSelection:
     notion_databases: list[str] = field(default_factory=list)
     basecamp_projects: list[str] = field(default_factory=list)
     airflow_dags: list[str] = field(default_factory=list)
+    notebook_repos: list[str] = field(default_factory=list)
+    tensorboard_logdirs: list[str] = field(default_factory=list)
 
 
 #: catalog object types read as-is into a CatalogSelection field
 _KEYED_TYPES = {"asana_project": "asana_projects", "notion_database": "notion_databases",
-                "basecamp_project": "basecamp_projects", "airflow_dag": "airflow_dags"}
+                "basecamp_project": "basecamp_projects", "airflow_dag": "airflow_dags",
+                "notebook_repo": "notebook_repos", "tensorboard_logdir": "tensorboard_logdirs"}
 
 
 def read_catalog(catalog_dir: Path) -> CatalogSelection:
@@ -206,7 +217,45 @@ def _build_source(
         if not (deployments or incidents):
             return None
         return files_source(deployments, incidents)
-    raise ValueError(f"unknown source {name!r}; expected one of {', '.join(RECORDED_SOURCES)}")
+    return _build_extra_source(name, recorded_dir, selection, urls, session)
+
+
+def _build_extra_source(
+    name: str, recorded_dir: Path, selection: CatalogSelection, urls: dict[str, str], session: requests.Session
+) -> Any | None:
+    """Recorded mode for the issue-6 sources a written organisation may hold; None when absent."""
+    recorded_dir = Path(recorded_dir)
+    if name == "notion":
+        from ingest.notion import notion_source
+
+        if not (selection.notion_databases and urls.get("notion_base_url")):
+            return None
+        return notion_source(selection.notion_databases, urls["notion_base_url"], session=session, token="recorded")
+    if name == "airflow":
+        from ingest.airflow import airflow_source
+
+        if not (selection.airflow_dags and urls.get("airflow_base_url")):
+            return None
+        return airflow_source(selection.airflow_dags, urls["airflow_base_url"], session=session)
+    if name == "notebooks":
+        from ingest.notebooks import notebooks_source
+
+        repos = {r: recorded_dir / "git" / r for r in selection.notebook_repos}
+        repos = {r: p for r, p in repos.items() if p.exists()}
+        return notebooks_source({r: str(p) for r, p in repos.items()}) if repos else None
+    if name == "tensorboard":
+        from ingest.tensorboard_logs import tensorboard_source
+
+        logdirs = {d: recorded_dir / "tensorboard" / d for d in selection.tensorboard_logdirs}
+        logdirs = {d: p for d, p in logdirs.items() if p.is_dir()}
+        return tensorboard_source({d: str(p) for d, p in logdirs.items()}) if logdirs else None
+    if name == "drops":
+        from ingest.cloud_exports import drop_folder_sources
+
+        folder = recorded_dir / "drops"
+        return (drop_folder_sources(folder) or None) if folder.is_dir() else None
+    raise ValueError(f"unknown source {name!r}; expected one of "
+                     f"{', '.join(RECORDED_SOURCES + RECORDED_EXTRA_SOURCES)}")
 
 
 def table_counts(db_path: Path, datasets: Sequence[str]) -> dict[str, int]:
@@ -230,17 +279,18 @@ def table_counts(db_path: Path, datasets: Sequence[str]) -> dict[str, int]:
 def load_all(recorded_dir: Path, db_path: Path, catalog_dir: Path, only: set[str] | None = None) -> dict[str, int]:
     """Recorded mode: load the chosen sources (all by default) and return ``dataset.table`` ->
     rows after it."""
-    chosen = [s for s in RECORDED_SOURCES if only is None or s in only]
-    unknown = sorted(set(only or ()) - set(RECORDED_SOURCES))
+    recordable = RECORDED_SOURCES + RECORDED_EXTRA_SOURCES
+    chosen = [s for s in recordable if only is None or s in only]
+    unknown = sorted(set(only or ()) - set(recordable))
     if unknown:
         raise ValueError(f"unknown source(s) {unknown} in recorded mode; expected some of "
-                         f"{', '.join(RECORDED_SOURCES)}")
+                         f"{', '.join(recordable)}")
     # A loader run should not phone home; an explicit setting still wins.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     recorded_dir, db_path = Path(recorded_dir), Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     selection = read_catalog(Path(catalog_dir))
-    api = set(chosen) & {"github", "jira", "mlflow"}
+    api = set(chosen) & {"github", "jira", "mlflow", "notion", "airflow"}
     urls = read_base_urls(recorded_dir) if api else {}
     session = recorded_session(recorded_dir) if api else requests.Session()
     for name in chosen:
@@ -248,11 +298,14 @@ def load_all(recorded_dir: Path, db_path: Path, catalog_dir: Path, only: set[str
         if source is None:
             log.info("%s: nothing in the catalog to load", name)
             continue
-        log.info("%s: loading into %s (%s)", name, db_path, DATASETS[name])
-        info = _pipeline(name, db_path).run(source)
-        info.raise_on_failed_jobs()
-        log.info("%s: loaded (load ids %s)", name, ", ".join(info.loads_ids))
-    counts = table_counts(db_path, [DATASETS[s] for s in chosen])
+        runs = ([(_pipeline(f"drops_{d}", db_path, d), d, src) for d, src in source.items()] if name == "drops"
+                else [(_pipeline(name, db_path), DATASETS[name], source)])
+        for pipeline, dataset, src in runs:
+            log.info("%s: loading into %s (%s)", name, db_path, dataset)
+            info = pipeline.run(src)
+            info.raise_on_failed_jobs()
+            log.info("%s: loaded (load ids %s)", name, ", ".join(info.loads_ids))
+    counts = table_counts(db_path, [d for s in chosen for d in datasets_of(s)])
     for table, rows in counts.items():
         log.info("%-40s %8d rows", table, rows)
     return counts

@@ -18,7 +18,7 @@ from ingest.demo.writers import write_organisation
 
 log = logging.getLogger("ingest.demo.cli")
 
-WIPED_SUBDIRS = ("git", "recorded", "catalog")
+WIPED_SUBDIRS = ("git", "recorded", "catalog", "tensorboard", "drops")
 
 
 def wipe(out_dir: Path) -> None:

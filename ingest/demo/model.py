@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -227,3 +228,6 @@ class Organisation:
     github_base_url: str = "https://api.github.com"
     jira_base_url: str = "https://acme-ml.atlassian.net"
     mlflow_base_url: str = "http://mlflow.acme-ml.internal:5000"
+    # projects on other systems (Notion, notebooks, TensorBoard, Airflow, SageMaker): an object
+    # with ``write(out_dir) -> repo -> key -> sha`` (ingest.demo.extra_systems.ExtraSystems)
+    extra_systems: Any = None

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+from ingest.demo.extra_systems import build_extra_systems
 from ingest.demo.model import (
     CatalogProject,
     Commit,
@@ -1248,6 +1249,8 @@ def build_demo_organisation() -> Organisation:
     b.org.model_versions.sort(key=lambda v: (v.name, v.version))
     b.org.registered_models.sort(key=lambda m: m.name)
     Finaliser(b).run()
+    # one project on Notion, notebooks, TensorBoard, Airflow and SageMaker: its own random stream
+    b.org.extra_systems = build_extra_systems(b.org.people, b.org.as_of)
     log.info("built demo organisation: %d repos, %d commits, %d PRs, %d deployments, %d runs",
              len(b.org.repos), sum(len(r.commits) for r in b.org.repos), len(b.org.pull_requests),
              len(b.org.deployments), len(b.org.runs))

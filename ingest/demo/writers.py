@@ -20,5 +20,7 @@ def write_organisation(org: Organisation, out_dir: Path) -> dict[str, dict[str, 
     shas = write_git_repos(org, out_dir / "git")
     write_recorded_pages(org, shas, out_dir / "recorded")
     write_catalog(org, out_dir / "catalog")
+    if org.extra_systems is not None:
+        shas.update(org.extra_systems.write(out_dir))
     log.info("wrote organisation %s to %s", org.name, out_dir)
     return shas

@@ -28,7 +28,9 @@ def expected_counts(org: Organisation) -> dict[str, int]:
     """Row counts the raw tables must have, worked out from the organisation itself.
 
     The loaders fetch only what the catalog lists (GitHub repositories, Jira projects, git
-    repositories) and MLflow whole; the GitHub issues API lists pull requests too.
+    repositories) and MLflow whole; the GitHub issues API lists pull requests too. The project
+    on other systems (``org.extra_systems``: Notion, notebooks, TensorBoard, Airflow, SageMaker)
+    adds its pipeline repository's commits and its own raw tables.
     """
     github_repos = {r for p in org.catalog for r in p.github_repos}
     repo_by_full = {r.github_full_name: r.name for r in org.repos}
@@ -42,8 +44,10 @@ def expected_counts(org: Organisation) -> dict[str, int]:
     commits = {
         (repo.name, c.key) for repo in org.repos if repo.name in git_repos for c in repo.commits
     }
+    extra = org.extra_systems.expected_counts() if org.extra_systems is not None else {}
     return {
-        "raw_git.commits": len(commits),
+        **{t: n for t, n in extra.items() if t != "raw_git.commits"},
+        "raw_git.commits": len(commits) + extra.get("raw_git.commits", 0),
         "raw_github.pull_requests": len(prs),
         "raw_github.pull_request_commits": sum(len(pr.commits) for pr in prs),
         "raw_github.pull_request_reviews": sum(len(pr.reviews) for pr in prs),
@@ -131,6 +135,7 @@ def test_demo_shows_the_designed_contrast(demo: tuple[Organisation, Path]) -> No
         "churn-prediction": "production",
         "credit-scoring": "production",
         "demand-forecast": "production",
+        "demand-sensing": "production",
         "search-ranking": "exploration",
         "price-elasticity": "exploration",
         "recsys": "exploration",
@@ -146,6 +151,8 @@ def test_demo_shows_the_designed_contrast(demo: tuple[Organisation, Path]) -> No
     assert levels["fraud-detection"][0] == "elite"
     assert levels["credit-scoring"][1] == "low"
     assert levels["demand-forecast"][0] == "insufficient data"
+    # SageMaker endpoint rollouts every week: enough for a level
+    assert levels["demand-sensing"][0] not in ("insufficient data", None)
     kinds = dict(query(db_path, """
         select deployment_kind, count(*) from marts.fct_deployments
         where project_id = 'fraud-detection' group by 1"""))

@@ -119,7 +119,7 @@ def test_report_is_one_self_contained_file(html_file: Path) -> None:
 
 def test_scorecard_equals_dora_summary(built: BuiltWarehouse, parsed: ParsedReport) -> None:
     rows = query_dicts(built.db_path, "select * from marts.dora_summary where is_default_report")
-    assert len(rows) == 7 + 3 + 1  # projects, teams, org
+    assert len(rows) == 8 + 3 + 1  # projects (demand-sensing on other tools), teams, org
     for r in rows:
         scope = {"scope": r["scope"], "scope_id": r["scope_id"]}
         assert int(cell(parsed, "deployments", **scope)) == r["deployments"]
