@@ -24,7 +24,8 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth, HttpBasicAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
 
-from ingest.json_drops import Row, catalog_keys, cols, json_text, lineage, parse_time, redact_emails
+from ingest.columns import table_columns as cols
+from ingest.json_drops import Row, catalog_keys, json_text, lineage, parse_time, redact_emails
 from ingest.pseudonymise import resolve_salt
 
 log = logging.getLogger(__name__)

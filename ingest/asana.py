@@ -31,7 +31,8 @@ from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
 from ingest.pseudonymise import person_id, resolve_salt
-from ingest.tracker_common import Row, as_rows, cols, parse_iso_time, redact_emails, run_source, secret
+from ingest.columns import table_columns as cols
+from ingest.tracker_common import Row, as_rows, parse_iso_time, redact_emails, run_source, secret
 
 log = logging.getLogger(__name__)
 

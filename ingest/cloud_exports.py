@@ -25,9 +25,9 @@ from typing import Any
 
 import dlt
 
+from ingest.columns import table_columns as cols
 from ingest.json_drops import (
     Row,
-    cols,
     iter_documents,
     json_text,
     lineage,

@@ -14,12 +14,11 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from dlt.common.schema.typing import TTableSchemaColumns
 
 from ingest.pseudonymise import person_id
 
@@ -32,7 +31,6 @@ Row = dict[str, Any]
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
 _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
@@ -40,14 +38,6 @@ _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 _NOT_A_TIME_BEFORE = datetime(1971, 1, 1, tzinfo=timezone.utc)
 
 
-def cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
-    """dlt column hints from (name, data_type) pairs; ``timestamp`` is tz-aware, keys not null."""
-    columns: TTableSchemaColumns = {}
-    for name, data_type in spec:
-        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
-        column["nullable"] = name not in keys
-        columns[name] = column  # type: ignore[assignment]
-    return columns
 
 
 def parse_time(value: Any) -> datetime | None:

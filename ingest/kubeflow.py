@@ -25,7 +25,8 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from ingest.json_drops import Row, cols, json_text, lineage, parse_time, redact_emails
+from ingest.columns import table_columns as cols
+from ingest.json_drops import Row, json_text, lineage, parse_time, redact_emails
 from ingest.pseudonymise import resolve_salt
 
 log = logging.getLogger(__name__)

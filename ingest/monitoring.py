@@ -25,7 +25,8 @@ from typing import Any
 
 import dlt
 
-from ingest.json_drops import Row, cols, iter_documents, json_text, parse_time, redact_emails, stable_key, text_or_none
+from ingest.columns import table_columns as cols
+from ingest.json_drops import Row, iter_documents, json_text, parse_time, redact_emails, stable_key, text_or_none
 from ingest.pseudonymise import resolve_salt
 
 log = logging.getLogger(__name__)

@@ -45,6 +45,7 @@ from dlt.common.schema.typing import TTableSchemaColumns
 
 from ingest.git_repos import EXCLUDED_REF_PREFIXES, read_environment, run_git
 from ingest.pseudonymise import person_id, resolve_salt
+from ingest.columns import TIMESTAMP_TZ
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,13 @@ _START_KEYS = ("iopub.execute_input", "shell.execute_reply.started", "iopub.stat
 _END_KEYS = ("shell.execute_reply", "iopub.status.idle")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 EXECUTION_COLUMNS: TTableSchemaColumns = {
     "repo": {"data_type": "text", "nullable": False},
     "path": {"data_type": "text", "nullable": False},
     "execution_id": {"data_type": "text", "nullable": False},
     "method": {"data_type": "text"},
-    "started_at": dict(_TS),  # type: ignore[dict-item]
-    "ended_at": dict(_TS),  # type: ignore[dict-item]
+    "started_at": dict(TIMESTAMP_TZ),  # type: ignore[dict-item]
+    "ended_at": dict(TIMESTAMP_TZ),  # type: ignore[dict-item]
     "git_commit": {"data_type": "text"},
     "cells_executed": {"data_type": "bigint"},
     "author_id": {"data_type": "text"},

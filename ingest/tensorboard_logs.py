@@ -26,15 +26,15 @@ from typing import Any
 
 import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
+from ingest.columns import TIMESTAMP_TZ
 
 log = logging.getLogger(__name__)
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 RUN_COLUMNS: TTableSchemaColumns = {
     "logdir": {"data_type": "text", "nullable": False},
     "run": {"data_type": "text", "nullable": False},
-    "started_at": dict(_TS),  # type: ignore[dict-item]
-    "ended_at": dict(_TS),  # type: ignore[dict-item]
+    "started_at": dict(TIMESTAMP_TZ),  # type: ignore[dict-item]
+    "ended_at": dict(TIMESTAMP_TZ),  # type: ignore[dict-item]
     "n_events": {"data_type": "bigint"},
     "n_event_files": {"data_type": "bigint"},
     "tags": {"data_type": "text"},

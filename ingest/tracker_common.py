@@ -13,14 +13,12 @@ import csv
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import dlt
 import duckdb
-from dlt.common.schema.typing import TTableSchemaColumns
 
 from ingest.pseudonymise import person_id
 
@@ -28,19 +26,10 @@ log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def cols(spec: Iterable[tuple[str, str]], keys: Sequence[str]) -> TTableSchemaColumns:
-    """dlt column hints: ``timestamp`` columns are tz-aware, primary-key columns not nullable."""
-    columns: TTableSchemaColumns = {}
-    for name, data_type in spec:
-        column: dict[str, Any] = dict(_TS) if data_type == "timestamp" else {"data_type": data_type}
-        column["nullable"] = name not in keys
-        columns[name] = column  # type: ignore[assignment]
-    return columns
 
 
 def parse_iso_time(value: str | None) -> datetime | None:

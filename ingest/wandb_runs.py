@@ -34,6 +34,7 @@ from dlt.common.schema.typing import TTableSchemaColumns
 
 from ingest.notebooks import parse_timestamp
 from ingest.pseudonymise import person_id, resolve_salt
+from ingest.columns import TIMESTAMP_TZ
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,14 @@ SUMMARY_FILE = "wandb-summary.json"
 FORMAT_FOLDER = "run_folder"
 FORMAT_EXPORT = "export"
 
-_TS: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
 RUN_COLUMNS: TTableSchemaColumns = {
     "project": {"data_type": "text", "nullable": False},
     "run_id": {"data_type": "text", "nullable": False},
     "entity": {"data_type": "text"},
     "run_name": {"data_type": "text"},
     "state": {"data_type": "text"},
-    "started_at": dict(_TS),  # type: ignore[dict-item]
-    "ended_at": dict(_TS),  # type: ignore[dict-item]
+    "started_at": dict(TIMESTAMP_TZ),  # type: ignore[dict-item]
+    "ended_at": dict(TIMESTAMP_TZ),  # type: ignore[dict-item]
     "runtime_seconds": {"data_type": "double"},
     "git_commit": {"data_type": "text"},
     "git_remote": {"data_type": "text"},
